@@ -1,0 +1,167 @@
+// `npm run bench`: gradwork against PyTorch, TensorFlow.js and ConvNetJS on the same workloads, in one run.
+// Each (framework, workload, threads) runs in its own child process, one after the other; see bench/README.md.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { parseOptions, type BenchOptions } from "./options";
+import type { ChildRequest, Framework } from "./protocol";
+import { fmt, NAMES, progressLine, summaryTable, targets, type Lookup } from "./report";
+import { PYTHON, runChild, runKernelsChild, type Measurement } from "./spawn";
+
+interface PeerStatus {
+  framework: Framework;
+  available: boolean;
+  detail: string;
+}
+
+function checkPeers(): PeerStatus[] {
+  const torch = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
+  const torchOk = torch.status === 0;
+  const resolves = (names: string[]) => {
+    try {
+      return names.map((n) => require(`${n}/package.json`).version as string).join(", ");
+    } catch {
+      return null;
+    }
+  };
+  const tf = resolves(["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu"]);
+  const cnj = resolves(["convnetjs"]);
+  return [
+    { framework: "pytorch", available: torchOk, detail: torchOk ? `torch ${torch.stdout.trim()} via ${PYTHON}` : "PyTorch not installed: skipped (apt-get install python3-torch)" },
+    { framework: "tfjs", available: tf !== null, detail: tf ? `@tensorflow/tfjs-core + tfjs-backend-cpu ${tf}` : "TensorFlow.js not installed: skipped" },
+    { framework: "convnetjs", available: cnj !== null, detail: cnj ? `convnetjs ${cnj}` : "ConvNetJS not installed: skipped" },
+  ];
+}
+
+function cpuModel(): string {
+  try {
+    return /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown CPU";
+  } catch {
+    return "unknown CPU";
+  }
+}
+
+interface KernelRow {
+  size?: number;
+  label?: string;
+  threads: number;
+  gflops: number;
+}
+
+/** Kernel-level GEMM/conv figures from bench/kernels.ts (the cpu backend's own micro-benchmark), when present. */
+async function kernelSection(opts: BenchOptions): Promise<unknown> {
+  const groups = new Set(opts.workloads.map((w) => w.group));
+  if (!groups.has("gemm") && !groups.has("conv")) return null;
+  if (!existsSync(join(__dirname, "kernels.ts"))) {
+    console.log("\n(bench/kernels.ts not present: no kernel-level figures)");
+    return null;
+  }
+  const sizes = groups.has("gemm") ? opts.workloads.filter((w) => w.group === "gemm").map((w) => w.size!) : [];
+  const k = await runKernelsChild({ repeats: opts.quick ? 3 : 7, sizes, threads: opts.threads }, { startupS: 90, afterReadyS: opts.quick ? 120 : 240 });
+  console.log("\n## Kernel level (bench/kernels.ts: cpu backend kernels on raw arrays, no tensors or autograd; medians)\n");
+  const r = k.result as { gemm?: KernelRow[]; conv?: KernelRow[]; info?: unknown } | undefined;
+  if (!r || !Array.isArray(r.gemm) || !Array.isArray(r.conv)) {
+    console.log(`bench/kernels.ts failed: ${k.error ?? "unexpected result shape"}`);
+    return k;
+  }
+  console.log(`backend info: ${JSON.stringify(r.info)}`);
+  const rows = [...r.gemm.map((g) => ({ ...g, name: `GEMM ${g.size}` })), ...r.conv.map((c) => ({ ...c, name: `conv ${c.label ?? ""} fwd+bwd` }))];
+  const names = [...new Set(rows.map((x) => x.name))];
+  const t1 = opts.threads[0];
+  const tN = opts.threads[opts.threads.length - 1];
+  console.log(`| kernel (GFLOP/s) | ${opts.threads.map((t) => `${t}T`).join(" | ")} | speed-up ${t1}→${tN}T |`);
+  console.log(`| --- | ${opts.threads.map(() => "---").join(" | ")} | --- |`);
+  for (const n of names) {
+    const at = (t: number) => rows.find((x) => x.name === n && x.threads === t)?.gflops;
+    const a = at(t1);
+    const b = at(tN);
+    console.log(`| ${n} | ${opts.threads.map((t) => fmt(at(t))).join(" | ")} | ${a && b && tN !== t1 ? fmt(b / a) + "×" : "—"} |`);
+  }
+  return r;
+}
+
+async function main(): Promise<void> {
+  let opts: BenchOptions;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+  const started = Date.now();
+  console.log(`# gradwork benchmark${opts.quick ? " (--quick)" : ""}`);
+  console.log(`${new Date().toISOString()} · ${cpuModel()} · ${availableParallelism()} cores · Node ${process.version} · load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(`threads: ${opts.threads.join(", ")} · workloads: ${opts.workloads.map((w) => w.id).join(", ")}`);
+  console.log(`timing: median of up to ${opts.plan.runs} runs of ~${opts.plan.targetRunS} s after ${opts.plan.warmupS} s warm-up, at most ~${opts.plan.budgetS} s per workload (TF.js, ConvNetJS: ${opts.slowPeerPlan.budgetS} s)`);
+  const peers = opts.noPeers ? [] : checkPeers();
+  for (const p of peers) console.log(`peer: ${p.detail}`);
+  const active = peers.filter((p) => p.available).map((p) => p.framework);
+  console.log("");
+
+  const results: Measurement[] = [];
+  const heavy = { startupS: 90, afterReadyS: opts.plan.budgetS * 3 + 20 };
+  const light = { startupS: 90, afterReadyS: opts.slowPeerPlan.budgetS + 3 };
+  const run = async (framework: Framework, threads: number, slow: boolean, w: (typeof opts.workloads)[number]) => {
+    const req: ChildRequest = { framework, workload: w, threads, plan: slow ? opts.slowPeerPlan : opts.plan };
+    const m = await runChild(req, slow ? light : heavy);
+    results.push(m);
+    console.log(progressLine(m, w));
+  };
+  // the reference backend is single-threaded: once a child reports it, do not repeat it at other thread counts
+  let singleThreaded = false;
+  for (const w of opts.workloads) {
+    for (const t of opts.threads) {
+      if (!singleThreaded || t === opts.threads[0]) {
+        await run("gradwork", t, false, w);
+        if (results[results.length - 1].result?.backend === "reference") singleThreaded = true;
+      }
+      if (active.includes("pytorch")) await run("pytorch", t, false, w);
+    }
+    if (active.includes("tfjs")) await run("tfjs", 1, true, w);
+    if (active.includes("convnetjs") && (w.group === "convnet" || w.group === "vgg")) await run("convnetjs", 1, true, w);
+  }
+
+  const kernels = await kernelSection(opts);
+
+  const get: Lookup = (f, id, t) => results.find((m) => m.framework === f && m.workload === id && m.threads === t);
+  const notes = new Map<string, Set<string>>();
+  for (const m of results) for (const n of m.result?.notes ?? []) notes.set(n, (notes.get(n) ?? new Set()).add(NAMES[m.framework]));
+  console.log("\n## Notes");
+  const gwBackends = [...new Set(results.filter((m) => m.framework === "gradwork" && m.result).map((m) => m.result!.backend))];
+  console.log(`- gradwork backend: ${gwBackends.join(", ") || "none measured"}`);
+  for (const [n, who] of notes) console.log(`- ${[...who].join(", ")}: ${n}`);
+  if (singleThreaded && opts.threads.length > 1) console.log(`- gradwork ran on the single-threaded reference backend: measured at ${opts.threads[0]} thread(s) only`);
+  console.log("- PyTorch: OPENBLAS_NUM_THREADS = threads for GEMM (OpenBLAS ignores torch.set_num_threads), 1 for conv and training");
+  console.log("- TF.js and ConvNetJS run one thread; their ratios use gradwork at 1 thread. '*' = a single cold step; '<x' = stopped at the time limit");
+  console.log("- 2 shared cores: figures are noisy; compare ratios measured in the same run");
+
+  const allT = opts.threads[opts.threads.length - 1];
+  console.log("\n## Summary (medians)\n");
+  console.log(summaryTable(get, opts.threads, active, opts.workloads.map((w) => w.id)));
+  const tg = targets(get, allT);
+  console.log("\n## Targets (gradwork)\n");
+  for (const t of tg) console.log(`- ${t.label}: ${fmt(t.value)} → ${t.ok === undefined ? "not measured" : t.ok ? "met" : "NOT met"}`);
+  if (gwBackends.includes("reference")) console.log("  (measured on the reference backend: the targets are for the cpu backend)");
+
+  const file = resolve(opts.json);
+  mkdirSync(dirname(file), { recursive: true });
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpu: cpuModel(), cores: availableParallelism(), node: process.version, loadavg: loadavg() },
+    options: { quick: opts.quick, threads: opts.threads, workloads: opts.workloads.map((w) => w.id), plan: opts.plan, slowPeerPlan: opts.slowPeerPlan },
+    peers,
+    measurements: results,
+    kernels,
+    targets: tg,
+    wallS: (Date.now() - started) / 1000,
+  };
+  writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+  const shown = relative(process.cwd(), file).startsWith("..") ? file : relative(process.cwd(), file);
+  console.log(`\nwrote ${shown} · total ${fmt((Date.now() - started) / 1000)} s`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exit(1);
+});

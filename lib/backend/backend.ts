@@ -1,0 +1,116 @@
+/**
+ * The Backend interface: every numeric kernel gradwork needs, keyed by a union of kernel
+ * names so that a backend missing one is a compile error.
+ *
+ * Conventions shared by all kernels:
+ * - Storage is a plain `Float32Array` (integers such as class indices or arg-max positions are
+ *   stored as exact float32 values; index *arguments* to kernels are `Int32Array`).
+ * - Outputs are preallocated by the caller (with `alloc`), contiguous row-major, and fully
+ *   written by the kernel unless the kernel says it accumulates.
+ * - A `View` describes a strided input: element (i0,…,ik) of the view lives at
+ *   `data[offset + i0*strides[0] + … + ik*strides[k]]`. Broadcast dimensions have stride 0.
+ * - Kernels never keep references to their arguments after returning.
+ */
+
+/** A strided, read-only window onto a Float32Array. */
+export interface View {
+  readonly data: Float32Array;
+  readonly offset: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+}
+
+export type UnaryOp =
+  | "copy" | "neg" | "exp" | "log" | "sqrt" | "abs" | "tanh" | "sin" | "cos" | "sign" | "relu";
+
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
+  | "gt" | "lt" | "ge" | "le" | "eq" | "ne";
+
+/** `argmax`/`argmin` write the index (first occurrence) as a float. */
+export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";
+
+/** Batched GEMM: for each b < batch, out[b] (m×n) = op(A[b]) (m×k) · op(B[b]) (k×n). */
+export interface GemmArgs {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** A[b] starts at aOffset + b*aBatchStride; row-major m×k, or k×m when transA. */
+  a: Float32Array;
+  aOffset: number;
+  aBatchStride: number;
+  transA: boolean;
+  /** B[b] starts at bOffset + b*bBatchStride; row-major k×n, or n×k when transB. */
+  b: Float32Array;
+  bOffset: number;
+  bBatchStride: number;
+  transB: boolean;
+  /** Contiguous batch×m×n. */
+  out: Float32Array;
+}
+
+/** Geometry of a 2-D convolution (1-D convolutions use H = kh = 1). NCHW, all contiguous. */
+export interface Conv2dParams {
+  n: number; c: number; h: number; w: number; // input
+  cOut: number; kh: number; kw: number; groups: number;
+  strideH: number; strideW: number;
+  padH: number; padW: number; // zero padding on each side
+  dilH: number; dilW: number;
+  outH: number; outW: number;
+}
+
+/** Geometry of 2-D pooling, NCHW contiguous. */
+export interface Pool2dParams {
+  n: number; c: number; h: number; w: number;
+  kh: number; kw: number;
+  strideH: number; strideW: number;
+  padH: number; padW: number;
+  outH: number; outW: number;
+  /** avg only: divide by kh*kw (true, PyTorch's default) or by the number of in-bounds cells. */
+  countIncludePad: boolean;
+}
+
+export type PoolMode = "max" | "avg";
+
+/** Signature of every kernel. */
+export interface Kernels {
+  /** out[i] = op(x[i]) over x.shape (out contiguous, numel(x.shape)). */
+  unary(op: UnaryOp, x: View, out: Float32Array): void;
+  /** out = op(a, b); a and b already broadcast to the same shape (stride 0 where broadcast). Comparisons write 1 or 0. */
+  binary(op: BinaryOp, a: View, b: View, out: Float32Array): void;
+  /** out = cond != 0 ? a : b; all three views share one (broadcast) shape. */
+  where(cond: View, a: View, b: View, out: Float32Array): void;
+  /** x is contiguous [outer, size, inner]; reduces the middle axis into out [outer, inner]. */
+  reduce(op: ReduceOp, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void;
+  /** Batched GEMM with all four transpose combinations (see GemmArgs). */
+  matmul(args: GemmArgs): void;
+  /** y [n,cOut,outH,outW] = x ⋆ w (+ bias[cOut] if given); w is [cOut, c/groups, kh, kw]. Cross-correlation. */
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void;
+  /** dx [n,c,h,w] from dy [n,cOut,outH,outW] and w (the "full" correlation with the 180°-rotated kernel). */
+  conv2dBackwardInput(dy: Float32Array, w: Float32Array, p: Conv2dParams, out: Float32Array): void;
+  /** dw [cOut, c/groups, kh, kw] = x ⋆ dy (summed over the batch). */
+  conv2dBackwardWeight(x: Float32Array, dy: Float32Array, p: Conv2dParams, out: Float32Array): void;
+  /**
+   * Pooling forward. Max: padding counts as -Infinity; `indices` (same size as out) receives, for each
+   * output, the flat index h*W+w inside its (n,c) plane of the first maximum in row-major window order
+   * (NaN wins). Avg: indices is null.
+   */
+  pool2d(mode: PoolMode, x: Float32Array, p: Pool2dParams, out: Float32Array, indices: Int32Array | null): void;
+  /** Pooling backward into dx [n,c,h,w] (fully written). Max routes dy to indices; avg spreads it evenly. */
+  pool2dBackward(mode: PoolMode, dy: Float32Array, indices: Int32Array | null, p: Pool2dParams, out: Float32Array): void;
+  /** out[i] = x[index[i]] for i < index.length. */
+  take(x: Float32Array, index: Int32Array, out: Float32Array): void;
+  /** out[index[i]] += src[i] (accumulates into out; repeated indices add up). */
+  scatterAdd(src: Float32Array, index: Int32Array, out: Float32Array): void;
+}
+
+/** The union of kernel names: a backend missing one of these does not compile. */
+export type KernelName = keyof Kernels;
+
+export interface Backend extends Kernels {
+  /** "reference" or "cpu". */
+  readonly name: string;
+  /** Allocate zeroed storage for `size` floats. */
+  alloc(size: number): Float32Array;
+}

@@ -1,0 +1,222 @@
+// Elementwise kernels (unary, binary, where) over strided views, split into output ranges.
+// The arithmetic is the reference backend's (float64 math rounded on store), so results are
+// identical to it. Cheap ops (add, mul, relu, comparisons, ...) are memory-bound: copying them into
+// shared memory costs as much as computing them, so they always run inline on the caller's arrays.
+// Large calls of costly ops (exp, log, tanh, sin, cos, sqrt, pow) are copied into the arena and split
+// over the threads.
+import type { BinaryOp, UnaryOp, View } from "../backend";
+import { ARGS, K_BINARY, K_UNARY, K_WHERE } from "./control";
+import type { Pool } from "./pool";
+import type { ThreadCtx } from "./runtime";
+
+export const UNARY_OPS: readonly UnaryOp[] = ["copy", "neg", "exp", "log", "sqrt", "abs", "tanh", "sin", "cos", "sign", "relu"];
+export const BINARY_OPS: readonly BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "lt", "ge", "le", "eq", "ne"];
+
+/** Below this many elements a costly op runs inline too (no copies, no threads). */
+const INLINE_ELEMENTS = 1 << 16;
+/** Ops whose arithmetic costs much more than moving their data. */
+const COSTLY = new Set<string>(["exp", "log", "tanh", "sin", "cos", "sqrt", "pow"]);
+/** Elements per task. */
+const RANGE = 1 << 15;
+
+/** A view flattened to plain numbers: data, offset and strides over a shared (collapsed) shape. */
+interface Operand {
+  data: Float32Array;
+  offset: number;
+  strides: number[];
+}
+
+/** Merge dimensions that are contiguous for every operand and drop size-1 dimensions. */
+function collapse(shape: readonly number[], views: readonly View[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = views.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && views.every((v, i) => outStrides[i][last] === v.strides[d] * shape[d])) {
+      outShape[last] *= shape[d];
+      views.forEach((v, i) => (outStrides[i][last] = v.strides[d]));
+    } else {
+      outShape.push(shape[d]);
+      views.forEach((v, i) => outStrides[i].push(v.strides[d]));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+// ---- runs: one contiguous stretch of the innermost dimension
+
+function unaryRun(op: number, x: Float32Array, xi: number, xs: number, out: Float32Array, o: number, len: number): void {
+  const end = o + len;
+  switch (UNARY_OPS[op]) {
+    case "copy": for (; o < end; o++, xi += xs) out[o] = x[xi]; break;
+    case "neg": for (; o < end; o++, xi += xs) out[o] = -x[xi]; break;
+    case "exp": for (; o < end; o++, xi += xs) out[o] = Math.exp(x[xi]); break;
+    case "log": for (; o < end; o++, xi += xs) out[o] = Math.log(x[xi]); break;
+    case "sqrt": for (; o < end; o++, xi += xs) out[o] = Math.sqrt(x[xi]); break;
+    case "abs": for (; o < end; o++, xi += xs) out[o] = Math.abs(x[xi]); break;
+    case "tanh": for (; o < end; o++, xi += xs) out[o] = Math.tanh(x[xi]); break;
+    case "sin": for (; o < end; o++, xi += xs) out[o] = Math.sin(x[xi]); break;
+    case "cos": for (; o < end; o++, xi += xs) out[o] = Math.cos(x[xi]); break;
+    case "sign": for (; o < end; o++, xi += xs) { const v = x[xi]; out[o] = v > 0 ? 1 : v < 0 ? -1 : v; } break;
+    case "relu": for (; o < end; o++, xi += xs) { const v = x[xi]; out[o] = v > 0 ? v : v !== v ? v : 0; } break;
+    default: throw new Error(`unary: unknown op #${op}`);
+  }
+}
+
+function binaryRun(op: number, a: Float32Array, ai: number, as: number, b: Float32Array, bi: number, bs: number, out: Float32Array, o: number, len: number): void {
+  const end = o + len;
+  switch (BINARY_OPS[op]) {
+    case "add": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] + b[bi]; break;
+    case "sub": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] - b[bi]; break;
+    case "mul": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] * b[bi]; break;
+    case "div": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] / b[bi]; break;
+    case "pow": for (; o < end; o++, ai += as, bi += bs) out[o] = Math.pow(a[ai], b[bi]); break;
+    case "maximum": for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x !== x || y !== y ? NaN : x > y ? x : y; } break;
+    case "minimum": for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x !== x || y !== y ? NaN : x < y ? x : y; } break;
+    case "gt": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] > b[bi] ? 1 : 0; break;
+    case "lt": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] < b[bi] ? 1 : 0; break;
+    case "ge": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] >= b[bi] ? 1 : 0; break;
+    case "le": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] <= b[bi] ? 1 : 0; break;
+    case "eq": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] === b[bi] ? 1 : 0; break;
+    case "ne": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] !== b[bi] ? 1 : 0; break;
+    default: throw new Error(`binary: unknown op #${op}`);
+  }
+}
+
+type Run = (ops: Operand[], offs: number[], inner: number[], out: Float32Array, o: number, len: number) => void;
+
+/** Walk output elements [i0, i1) of `shape` (row-major), calling `run` once per innermost stretch. */
+function walkRange(shape: number[], ops: Operand[], out: Float32Array, outOffset: number, i0: number, i1: number, run: Run): void {
+  const nd = shape.length;
+  if (nd === 0) {
+    if (i0 < i1) run(ops, ops.map((v) => v.offset), ops.map(() => 0), out, outOffset, 1);
+    return;
+  }
+  // multi-index of i0
+  const idx = new Array<number>(nd).fill(0);
+  for (let d = nd - 1, r = i0; d >= 0; d--) {
+    idx[d] = r % shape[d];
+    r = Math.floor(r / shape[d]);
+  }
+  const offs = ops.map((v) => {
+    let o = v.offset;
+    for (let d = 0; d < nd; d++) o += idx[d] * v.strides[d];
+    return o;
+  });
+  const inner = ops.map((v) => v.strides[nd - 1]);
+  const n = shape[nd - 1];
+  let i = i0;
+  while (i < i1) {
+    const len = Math.min(n - idx[nd - 1], i1 - i);
+    run(ops, offs, inner, out, outOffset + i, len);
+    i += len;
+    for (let k = 0; k < ops.length; k++) offs[k] += len * inner[k];
+    idx[nd - 1] += len;
+    // carry
+    for (let d = nd - 1; d > 0 && idx[d] === shape[d]; d--) {
+      idx[d] = 0;
+      idx[d - 1]++;
+      for (let k = 0; k < ops.length; k++) offs[k] += ops[k].strides[d - 1] - shape[d] * ops[k].strides[d];
+    }
+  }
+}
+
+const runners = {
+  unary: (op: number): Run => (v, offs, inner, out, o, len) => unaryRun(op, v[0].data, offs[0], inner[0], out, o, len),
+  binary: (op: number): Run => (v, offs, inner, out, o, len) => binaryRun(op, v[0].data, offs[0], inner[0], v[1].data, offs[1], inner[1], out, o, len),
+  where: (): Run => (v, offs, inner, out, o, len) => {
+    const c = v[0].data, a = v[1].data, b = v[2].data;
+    let ci = offs[0], ai = offs[1], bi = offs[2];
+    for (const end = o + len; o < end; o++, ci += inner[0], ai += inner[1], bi += inner[2]) out[o] = c[ci] !== 0 ? a[ai] : b[bi];
+  },
+};
+
+/** Smallest and largest element offsets a view touches. */
+function span(v: View, shape: readonly number[]): [number, number] {
+  let lo = v.offset, hi = v.offset;
+  for (let d = 0; d < shape.length; d++) {
+    const s = (shape[d] - 1) * v.strides[d];
+    if (s < 0) lo += s;
+    else hi += s;
+  }
+  return [lo, hi];
+}
+
+function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+// Argument layout: [kind-specific op, ndim, total, nOperands, outPtr, then per operand: dataPtr, offset, strides[ndim]], then shape.
+function elementwise(pool: Pool, kind: number, op: number, views: View[], out: Float32Array, run: Run, costly: boolean): void {
+  const shape = views[0].shape;
+  const total = numel(shape);
+  if (total === 0) return;
+  const c = collapse(shape, views);
+  if (!costly || total < INLINE_ELEMENTS || pool.getThreads() === 1) {
+    const ops = views.map((v, i) => ({ data: v.data, offset: v.offset, strides: c.strides[i] }));
+    walkRange(c.shape, ops, out, 0, 0, total, run);
+    return;
+  }
+  const arena = pool.arena;
+  arena.reset();
+  const nd = c.shape.length;
+  const ptrs = views.map((v) => {
+    const [lo, hi] = span(v, shape);
+    const ptr = arena.floats(hi - lo + 1);
+    return { ptr, lo, hi };
+  });
+  const outPtr = arena.floats(total);
+  const f32 = new Float32Array(pool.memory.buffer);
+  views.forEach((v, i) => f32.set(v.data.subarray(ptrs[i].lo, ptrs[i].hi + 1), ptrs[i].ptr >> 2));
+  const args = pool.ctx.ctl.subarray(ARGS);
+  args[0] = op; args[1] = nd; args[2] = total; args[3] = views.length; args[4] = outPtr;
+  let at = 5;
+  views.forEach((v, i) => {
+    args[at++] = ptrs[i].ptr;
+    args[at++] = v.offset - ptrs[i].lo;
+    for (let d = 0; d < nd; d++) args[at++] = c.strides[i][d];
+  });
+  for (let d = 0; d < nd; d++) args[at++] = c.shape[d];
+  pool.run(kind, Math.ceil(total / RANGE), 0);
+  out.set(new Float32Array(pool.memory.buffer, outPtr, total));
+}
+
+/** Task: output elements [t*RANGE, (t+1)*RANGE) of the job described in the arguments. */
+function elementwiseTask(ctx: ThreadCtx, t: number, run: Run): void {
+  const a = ctx.ctl.subarray(ARGS);
+  const nd = a[1], total = a[2], nv = a[3], outPtr = a[4];
+  const ops: Operand[] = [];
+  let at = 5;
+  for (let i = 0; i < nv; i++) {
+    const base = a[at++] >> 2, offset = a[at++];
+    const strides: number[] = [];
+    for (let d = 0; d < nd; d++) strides.push(a[at++]);
+    ops.push({ data: ctx.f32, offset: base + offset, strides });
+  }
+  const shape: number[] = [];
+  for (let d = 0; d < nd; d++) shape.push(a[at++]);
+  walkRange(shape, ops, ctx.f32, outPtr >> 2, t * RANGE, Math.min(total, (t + 1) * RANGE), run);
+}
+
+export function unaryCpu(pool: Pool, op: UnaryOp, x: View, out: Float32Array): void {
+  const code = UNARY_OPS.indexOf(op);
+  if (code < 0) throw new Error(`unary: unknown op "${op}"`);
+  elementwise(pool, K_UNARY, code, [x], out, runners.unary(code), COSTLY.has(op));
+}
+
+export function binaryCpu(pool: Pool, op: BinaryOp, a: View, b: View, out: Float32Array): void {
+  const code = BINARY_OPS.indexOf(op);
+  if (code < 0) throw new Error(`binary: unknown op "${op}"`);
+  elementwise(pool, K_BINARY, code, [a, b], out, runners.binary(code), COSTLY.has(op));
+}
+
+export function whereCpu(pool: Pool, cond: View, a: View, b: View, out: Float32Array): void {
+  elementwise(pool, K_WHERE, 0, [cond, a, b], out, runners.where(), false);
+}
+
+export const unaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, runners.unary(ctx.ctl[ARGS]));
+export const binaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, runners.binary(ctx.ctl[ARGS]));
+export const whereTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, runners.where());

@@ -1,0 +1,178 @@
+// The thread pool: node:worker_threads workers over one shared WasmMemory.
+//
+// A job is a list of independent tasks (ranges of a kernel's output). The main thread writes the
+// job into the control block, bumps SEQ and notifies; workers wake up, and every thread (the main
+// thread included) claims tasks with Atomics.add until none are left. The main thread then waits
+// (Atomics.wait) until the workers report DONE, so a kernel call is synchronous for its caller.
+// Every live worker acknowledges every job (DONE), even when it found no task, so the control
+// block is only rewritten while all workers sit in their wait loop.
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { BOOTFAIL, DONE, ERROR, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP } from "./control";
+import { type WasmMemory, wasmApi } from "./wasm-api";
+import { Arena, MAX_PAGES, type Kernels, type ThreadCtx, builtDir, instantiate, makeCtx, refreshViews } from "./runtime";
+import { runTasks } from "./tasks";
+
+/** Busy-wait iterations before blocking in Atomics.wait (a few microseconds). */
+const SPIN = 2000;
+/** How long to wait for workers to boot before running single-threaded. */
+const BOOT_TIMEOUT_MS = 20_000;
+
+/** Thread count from GRADWORK_THREADS, else the number of cores. */
+export function defaultThreads(): number {
+  const env = process.env.GRADWORK_THREADS;
+  if (env !== undefined && env !== "") {
+    const n = Number(env);
+    if (Number.isInteger(n) && n >= 1) return n;
+    process.emitWarning(`GRADWORK_THREADS="${env}" is not a positive integer; using ${availableParallelism()} threads`);
+  }
+  return availableParallelism();
+}
+
+interface WorkerHandle {
+  worker: Worker;
+  /** Errors thrown inside the worker's tasks arrive here (read synchronously). */
+  port: MessagePort;
+}
+
+export class Pool {
+  readonly memory: WasmMemory;
+  readonly arena: Arena;
+  /** The main thread's context (thread 0). */
+  readonly ctx: ThreadCtx;
+  private readonly workers: WorkerHandle[] = [];
+  private threads: number;
+  /** Workers that have to report DONE before the next job may start (0 when idle). */
+  private pending = 0;
+  private bootFailed = false;
+
+  constructor(readonly kernels: Kernels, threads = defaultThreads()) {
+    this.memory = new wasmApi!.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+    this.arena = new Arena(this.memory);
+    this.ctx = makeCtx(0, this.memory, instantiate(kernels.module, this.memory));
+    this.threads = threads;
+  }
+
+  getThreads(): number {
+    return this.threads;
+  }
+
+  setThreads(n: number): void {
+    this.threads = Math.min(n, MAX_THREADS);
+  }
+
+  /**
+   * Run the job whose arguments are already in the control block: `nTasks` tasks of `kind`, on at
+   * most `maxThreads` threads, each thread owning `scratchBytes` of scratch memory. Throws the first
+   * error raised by any task (after every thread has stopped), leaving the pool usable.
+   */
+  run(kind: number, nTasks: number, scratchBytes: number, maxThreads = this.threads): void {
+    const ctl = this.ctx.ctl;
+    if (this.pending > 0) {
+      // the previous call was interrupted (e.g. Jupyter's stop button) while workers ran: let them
+      // finish before reusing the memory, and forget their errors
+      this.join();
+      this.collectWorkerError();
+    }
+    if (nTasks <= 0) return;
+    let nThreads = Math.max(1, Math.min(maxThreads, this.threads, nTasks));
+    this.retireExtraWorkers();
+    if (nThreads > 1 && !this.ensureWorkers(this.threads - 1)) nThreads = 1;
+    const perThread = Math.ceil(scratchBytes / 64) * 64;
+    const participants = nThreads > 1 ? this.workers.length + 1 : 1; // every worker may claim tasks
+    ctl[SCRATCH] = perThread > 0 ? this.arena.alloc(perThread * participants) : 0;
+    ctl[SCRATCH_BYTES] = perThread;
+    ctl[JOB]++;
+    ctl[KIND] = kind;
+    ctl[NTASKS] = nTasks;
+    ctl[NEXT] = 0;
+    ctl[DONE] = 0;
+    ctl[ERROR] = 0;
+    refreshViews(this.ctx);
+    if (nThreads > 1) {
+      this.pending = this.workers.length;
+      Atomics.add(ctl, SEQ, 1); // publishes the writes above
+      Atomics.notify(ctl, SEQ);
+    }
+    let failure: unknown = null;
+    try {
+      runTasks(this.ctx);
+    } catch (e) {
+      failure = e;
+      Atomics.store(ctl, NEXT, STOP);
+    }
+    this.join();
+    if (failure) throw failure;
+    if (Atomics.load(ctl, ERROR)) throw this.collectWorkerError();
+  }
+
+  /** Wait until the workers of the current (or an interrupted earlier) job are done. */
+  private join(): void {
+    if (this.pending === 0) return;
+    const ctl = this.ctx.ctl;
+    for (let spins = 0; ; spins++) {
+      const done = Atomics.load(ctl, DONE);
+      if (done >= this.pending) break;
+      if (spins > SPIN) Atomics.wait(ctl, DONE, done, 100);
+    }
+    this.pending = 0;
+  }
+
+  /** Stop workers beyond the current thread count (they exit when they next wake up). */
+  private retireExtraWorkers(): void {
+    while (this.workers.length > Math.max(0, this.threads - 1)) {
+      const id = this.workers.length;
+      Atomics.add(this.ctx.ctl, GEN + id, 1);
+      void this.workers.pop()!.worker.terminate();
+    }
+  }
+
+  private collectWorkerError(): Error {
+    let first: { message: string; stack?: string } | null = null;
+    for (const w of this.workers) {
+      for (let msg = receiveMessageOnPort(w.port); msg; msg = receiveMessageOnPort(w.port)) first ??= msg.message;
+    }
+    const err = new Error(`cpu backend: a worker thread failed: ${first ? first.message : "unknown error"}`);
+    if (first?.stack) err.stack = `${err.message}\n--- in the worker ---\n${first.stack}`;
+    return err;
+  }
+
+  /** Start workers 1..n if missing and wait until they have booted. False if they cannot start. */
+  private ensureWorkers(n: number): boolean {
+    if (this.bootFailed) return false;
+    if (this.workers.length >= n) return true;
+    const ctl = this.ctx.ctl;
+    const file = join(builtDir(), "worker.js");
+    if (!existsSync(file)) return this.giveUp(`the worker script ${file} is missing (run "npm run build")`);
+    while (this.workers.length < n) {
+      const id = this.workers.length + 1;
+      const gen = Atomics.add(ctl, GEN + id, 1) + 1;
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(file, {
+        workerData: { memory: this.memory, module: this.kernels.module, relaxed: this.kernels.relaxed, id, gen, seq: Atomics.load(ctl, SEQ), port: port2 },
+        transferList: [port2],
+        execArgv: [],
+      });
+      worker.unref(); // a finished script exits at once
+      port1.unref();
+      worker.on("error", (e) => process.emitWarning(`gradwork cpu backend: worker ${id} stopped: ${e.message}`));
+      this.workers.push({ worker, port: port1 });
+    }
+    const deadline = Date.now() + BOOT_TIMEOUT_MS;
+    for (;;) {
+      const ready = Atomics.load(ctl, READY);
+      if (Atomics.load(ctl, BOOTFAIL)) return this.giveUp(this.collectWorkerError().message);
+      if (this.workers.every((_, i) => Atomics.load(ctl, BOOTED + i + 1) === Atomics.load(ctl, GEN + i + 1))) return true;
+      if (Date.now() > deadline) return this.giveUp(`workers did not start within ${BOOT_TIMEOUT_MS / 1000} s`);
+      Atomics.wait(ctl, READY, ready, 50);
+    }
+  }
+
+  private giveUp(reason: string): false {
+    this.bootFailed = true;
+    process.emitWarning(`gradwork cpu backend: running single-threaded: ${reason}`);
+    return false;
+  }
+}

@@ -1,0 +1,163 @@
+// Max and average pooling, forward and backward, split over (image, channel) planes. The
+// arithmetic follows the reference exactly (window order, NaN and tie rules, float64 sums).
+import type { Pool2dParams, PoolMode } from "../backend";
+import { ARGS, K_POOL_BWD, K_POOL_FWD } from "./control";
+import type { Pool } from "./pool";
+import type { ThreadCtx } from "./runtime";
+
+const INLINE_ELEMENTS = 1 << 15;
+/** Planes per task. */
+const planesPerTask = (p: Pool2dParams) => Math.max(1, Math.floor((1 << 15) / Math.max(1, p.h * p.w)));
+
+/** Number of window cells counted by the average (PyTorch's rules, see the reference). */
+function avgCount(p: Pool2dParams, y0: number, x0: number): number {
+  let count = 0;
+  for (let ky = 0; ky < p.kh; ky++)
+    for (let kx = 0; kx < p.kw; kx++) {
+      const iy = y0 + ky, ix = x0 + kx;
+      if (p.countIncludePad ? iy >= -p.padH && iy < p.h + p.padH && ix >= -p.padW && ix < p.w + p.padW : iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) count++;
+    }
+  return count;
+}
+
+function forwardPlanes(max: boolean, x: Float32Array, xo: number, p: Pool2dParams, out: Float32Array, oo: number, idx: Int32Array | null, io: number, pl0: number, pl1: number): void {
+  const { h, w, kh, kw, outH, outW } = p;
+  for (let plane = pl0; plane < pl1; plane++) {
+    const xb = xo + plane * h * w;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * p.strideH - p.padH;
+      const ky0 = Math.max(0, -y0), ky1 = Math.min(kh, h - y0);
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = ox * p.strideW - p.padW;
+        const kx0 = Math.max(0, -x0), kx1 = Math.min(kw, w - x0);
+        const o = (plane * outH + oy) * outW + ox;
+        if (max) {
+          let best = -Infinity, at = -1;
+          for (let ky = ky0; ky < ky1; ky++) {
+            const row = (y0 + ky) * w;
+            for (let kx = kx0; kx < kx1; kx++) {
+              const v = x[xb + row + x0 + kx];
+              if (at < 0 || v > best || (v !== v && best === best)) {
+                best = v;
+                at = row + x0 + kx;
+              }
+            }
+          }
+          out[oo + o] = best;
+          if (idx) idx[io + o] = at;
+        } else {
+          let sum = 0;
+          for (let ky = ky0; ky < ky1; ky++) {
+            const row = xb + (y0 + ky) * w + x0;
+            for (let kx = kx0; kx < kx1; kx++) sum += x[row + kx];
+          }
+          out[oo + o] = sum / avgCount(p, y0, x0);
+        }
+      }
+    }
+  }
+}
+
+function backwardPlanes(max: boolean, dy: Float32Array, dyo: number, idx: Int32Array | null, io: number, p: Pool2dParams, out: Float32Array, oo: number, pl0: number, pl1: number): void {
+  const { h, w, kh, kw, outH, outW } = p;
+  out.fill(0, oo + pl0 * h * w, oo + pl1 * h * w);
+  for (let plane = pl0; plane < pl1; plane++) {
+    const xb = oo + plane * h * w;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * p.strideH - p.padH;
+      const ky0 = Math.max(0, -y0), ky1 = Math.min(kh, h - y0);
+      for (let ox = 0; ox < outW; ox++) {
+        const o = (plane * outH + oy) * outW + ox;
+        const d = dy[dyo + o];
+        if (max) {
+          const at = idx![io + o];
+          if (at >= 0) out[xb + at] += d;
+          continue;
+        }
+        const x0 = ox * p.strideW - p.padW;
+        const kx0 = Math.max(0, -x0), kx1 = Math.min(kw, w - x0);
+        const share = d / avgCount(p, y0, x0);
+        for (let ky = ky0; ky < ky1; ky++) {
+          const row = xb + (y0 + ky) * w + x0;
+          for (let kx = kx0; kx < kx1; kx++) out[row + kx] += share;
+        }
+      }
+    }
+  }
+}
+
+const PARAM_KEYS = ["n", "c", "h", "w", "kh", "kw", "strideH", "strideW", "padH", "padW", "outH", "outW"] as const;
+
+function writeParams(args: Int32Array, p: Pool2dParams): void {
+  PARAM_KEYS.forEach((k, i) => (args[i] = p[k]));
+  args[12] = p.countIncludePad ? 1 : 0;
+}
+
+function readParams(args: Int32Array): Pool2dParams {
+  const p = {} as Record<string, number | boolean>;
+  PARAM_KEYS.forEach((k, i) => (p[k] = args[i]));
+  p.countIncludePad = args[12] === 1;
+  return p as unknown as Pool2dParams;
+}
+
+// argument slots after the parameters
+const A_MAX = 13, A_IN = 14, A_OUT = 15, A_IDX = 16, A_PPT = 17;
+
+export function pool2dCpu(pool: Pool, mode: PoolMode, x: Float32Array, p: Pool2dParams, out: Float32Array, indices: Int32Array | null): void {
+  const planes = p.n * p.c, inSize = planes * p.h * p.w, outSize = planes * p.outH * p.outW;
+  const max = mode === "max";
+  if (mode !== "max" && mode !== "avg") throw new Error(`pool2d: unknown mode "${mode}"`);
+  if (outSize === 0) return;
+  if (inSize < INLINE_ELEMENTS || pool.getThreads() === 1) {
+    forwardPlanes(max, x, 0, p, out, 0, indices, 0, 0, planes);
+    return;
+  }
+  const arena = pool.arena;
+  arena.reset();
+  const xPtr = arena.floats(inSize), oPtr = arena.floats(outSize), iPtr = indices ? arena.floats(outSize) : 0;
+  new Float32Array(pool.memory.buffer).set(x.subarray(0, inSize), xPtr >> 2);
+  const args = pool.ctx.ctl.subarray(ARGS);
+  writeParams(args, p);
+  const ppt = planesPerTask(p);
+  args[A_MAX] = max ? 1 : 0; args[A_IN] = xPtr; args[A_OUT] = oPtr; args[A_IDX] = iPtr; args[A_PPT] = ppt;
+  pool.run(K_POOL_FWD, Math.ceil(planes / ppt), 0);
+  out.set(new Float32Array(pool.memory.buffer, oPtr, outSize));
+  if (indices) indices.set(new Int32Array(pool.memory.buffer, iPtr, outSize));
+}
+
+export function pool2dBackwardCpu(pool: Pool, mode: PoolMode, dy: Float32Array, indices: Int32Array | null, p: Pool2dParams, out: Float32Array): void {
+  const planes = p.n * p.c, inSize = planes * p.h * p.w, outSize = planes * p.outH * p.outW;
+  const max = mode === "max";
+  if (mode !== "max" && mode !== "avg") throw new Error(`pool2dBackward: unknown mode "${mode}"`);
+  if (max && !indices) throw new Error("pool2dBackward: max pooling needs the indices saved by the forward pass");
+  if (inSize === 0) return;
+  if (inSize < INLINE_ELEMENTS || pool.getThreads() === 1) {
+    backwardPlanes(max, dy, 0, indices, 0, p, out, 0, 0, planes);
+    return;
+  }
+  const arena = pool.arena;
+  arena.reset();
+  const dyPtr = arena.floats(outSize), iPtr = max ? arena.floats(outSize) : 0, oPtr = arena.floats(inSize);
+  new Float32Array(pool.memory.buffer).set(dy.subarray(0, outSize), dyPtr >> 2);
+  if (max) new Int32Array(pool.memory.buffer).set(indices!.subarray(0, outSize), iPtr >> 2);
+  const args = pool.ctx.ctl.subarray(ARGS);
+  writeParams(args, p);
+  const ppt = planesPerTask(p);
+  args[A_MAX] = max ? 1 : 0; args[A_IN] = dyPtr; args[A_OUT] = oPtr; args[A_IDX] = iPtr; args[A_PPT] = ppt;
+  pool.run(K_POOL_BWD, Math.ceil(planes / ppt), 0);
+  out.set(new Float32Array(pool.memory.buffer, oPtr, inSize));
+}
+
+export function poolFwdTask(ctx: ThreadCtx, t: number): void {
+  const a = ctx.ctl.subarray(ARGS);
+  const p = readParams(a), ppt = a[A_PPT], planes = p.n * p.c;
+  const idx = a[A_IDX] ? ctx.i32 : null;
+  forwardPlanes(a[A_MAX] === 1, ctx.f32, a[A_IN] >> 2, p, ctx.f32, a[A_OUT] >> 2, idx, a[A_IDX] >> 2, t * ppt, Math.min(planes, (t + 1) * ppt));
+}
+
+export function poolBwdTask(ctx: ThreadCtx, t: number): void {
+  const a = ctx.ctl.subarray(ARGS);
+  const p = readParams(a), ppt = a[A_PPT], planes = p.n * p.c;
+  const idx = a[A_IDX] ? ctx.i32 : null;
+  backwardPlanes(a[A_MAX] === 1, ctx.f32, a[A_IN] >> 2, idx, a[A_IDX] >> 2, p, ctx.f32, a[A_OUT] >> 2, t * ppt, Math.min(planes, (t + 1) * ppt));
+}

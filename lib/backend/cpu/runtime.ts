@@ -1,0 +1,158 @@
+// Loading the WebAssembly kernels, the shared memory and the per-thread context.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { ARENA_START, CTL_INTS } from "./control";
+import { type WasmMemory, type WasmModule, wasmApi } from "./wasm-api";
+
+/** The functions exported by the WebAssembly kernels (lib/backend/cpu/wasm). Pointers are byte addresses. */
+export interface WasmExports {
+  gemmMR(): number;
+  gemmNR(): number;
+  packA(a: number, rs: number, cs: number, m: number, kc: number, dst: number): void;
+  packB(b: number, rs: number, cs: number, kc: number, n: number, dst: number): void;
+  macro(m: number, n: number, kc: number, pa: number, pb: number, c: number, ldc: number, accumulate: number, tmp: number): void;
+  convGeom(h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number): void;
+  paddedPlane(): number;
+  padImage(x: number, channels: number, dst: number): void;
+  packIm2col(x: number, k0: number, kc: number, p0: number, np: number, dst: number): void;
+  packIm2colT(x: number, k0: number, nk: number, p0: number, kc: number, dst: number, tab: number): void;
+  col2im(dcol: number, k0: number, rows: number, dx: number): void;
+}
+
+/** What each thread (main or worker) computes with. */
+export interface ThreadCtx {
+  /** 0 for the main thread, 1.. for workers. */
+  readonly id: number;
+  readonly memory: WasmMemory;
+  readonly wasm: WasmExports;
+  /** Control block (never moves: it sits at address 0). */
+  readonly ctl: Int32Array;
+  /** Views of the whole memory, refreshed after the memory grows (see refreshViews). */
+  f32: Float32Array;
+  i32: Int32Array;
+  /** Per-thread cache keys (e.g. "weights of group g already packed in my scratch"). */
+  cacheKey: number;
+  cacheKey2: number;
+}
+
+/** Largest memory: 2 GiB keeps every byte address a positive i32. */
+export const MAX_PAGES = 32768;
+
+export function makeCtx(id: number, memory: WasmMemory, wasm: WasmExports): ThreadCtx {
+  return {
+    id,
+    memory,
+    wasm,
+    ctl: new Int32Array(memory.buffer, 0, CTL_INTS),
+    f32: new Float32Array(memory.buffer),
+    i32: new Int32Array(memory.buffer),
+    cacheKey: -1,
+    cacheKey2: -1,
+  };
+}
+
+/** Re-create the typed-array views when the shared memory has grown. */
+export function refreshViews(ctx: ThreadCtx): void {
+  const buf = ctx.memory.buffer;
+  if (buf.byteLength !== ctx.f32.byteLength) {
+    ctx.f32 = new Float32Array(buf);
+    ctx.i32 = new Int32Array(buf);
+  }
+}
+
+/** The folder holding the built worker.js and kernels-*.wasm. */
+export function builtDir(): string {
+  // compiled library: this file is dist/backend/cpu/runtime.js, next to them
+  if (existsSync(join(__dirname, "worker.js"))) return __dirname;
+  // running from the TypeScript sources (vitest, tsx): use the package's dist/
+  let dir = __dirname;
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return join(dir, "dist", "backend", "cpu");
+}
+
+export const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+
+export interface Kernels {
+  module: WasmModule;
+  relaxed: boolean;
+}
+
+/**
+ * Probe the engine and compile the kernels: relaxed SIMD if possible, plain SIMD otherwise.
+ * Returns a reason string when the fast backend cannot run here.
+ */
+export function loadKernels(dir = builtDir()): Kernels | string {
+  if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined" || !wasmApi) {
+    return "this JavaScript engine lacks SharedArrayBuffer, Atomics or WebAssembly";
+  }
+  try {
+    new wasmApi.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch {
+    return "WebAssembly threads (shared memory) are not supported";
+  }
+  const relaxedPath = join(dir, "kernels-relaxed.wasm");
+  const simdPath = join(dir, "kernels-simd.wasm");
+  if (!existsSync(simdPath)) return `the WebAssembly kernels are not built (missing ${simdPath}; run "npm run build")`;
+  // Compile with the optimizing compiler up front: with V8's default tiering every thread would run
+  // slow baseline code for its first dozen calls. The flag is put back right after compiling.
+  setFlagsFromString("--no-wasm-dynamic-tiering");
+  try {
+    try {
+      setFlagsFromString(RELAXED_FLAG);
+      return { module: new wasmApi.Module(readFileSync(relaxedPath)), relaxed: true };
+    } catch {
+      // no relaxed SIMD in this engine: plain SIMD below
+    }
+    try {
+      return { module: new wasmApi.Module(readFileSync(simdPath)), relaxed: false };
+    } catch (e) {
+      return `WebAssembly SIMD is not supported (${(e as Error).message})`;
+    }
+  } finally {
+    setFlagsFromString("--wasm-dynamic-tiering");
+  }
+}
+
+export function instantiate(module: WasmModule, memory: WasmMemory): WasmExports {
+  return new wasmApi!.Instance(module, { env: { memory } }).exports as WasmExports;
+}
+
+/** Thrown when a call would need more than the 2 GiB arena; the backend then uses the reference kernel. */
+export class ArenaFullError extends Error {}
+
+/**
+ * Bump allocator over the shared memory for one kernel call (reset at the start of each call).
+ * Addresses are 64-byte aligned.
+ */
+export class Arena {
+  private top = ARENA_START;
+  constructor(private readonly memory: WasmMemory) {}
+
+  reset(): void {
+    this.top = ARENA_START;
+  }
+
+  /** Reserve `bytes` and return the byte address; grows the memory when needed. */
+  alloc(bytes: number): number {
+    const at = this.top;
+    const end = at + Math.ceil(bytes / 64) * 64;
+    if (end > MAX_PAGES * 65536) throw new ArenaFullError(`cpu backend: a kernel call needs ${end} bytes of working memory (limit 2 GiB)`);
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const want = Math.min(MAX_PAGES, Math.max(Math.ceil(end / 65536), Math.ceil((have * 1.5) / 65536)));
+      this.memory.grow(want - have / 65536);
+    }
+    this.top = end;
+    return at;
+  }
+
+  /** Reserve floats and return the byte address. */
+  floats(count: number): number {
+    return this.alloc(count * 4);
+  }
+}

@@ -1,0 +1,4 @@
+// @ts-nocheck -- AssemblyScript entry point (compiled to WebAssembly by ./build.mjs).
+// The kernels compute on raw byte addresses in one shared WebAssembly.Memory.
+export * from "./gemm";
+export * from "./conv";

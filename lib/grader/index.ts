@@ -1,0 +1,70 @@
+/**
+ * Programmatic grading API (for notebook check cells and scripts). Every call spawns a fresh sandboxed
+ * process, so edited exercise files are always graded as they are on disk now.
+ *
+ * @example
+ * import { gradeTasks, checkTask } from "gradwork/dist/grader";
+ * const r = await gradeTasks({ target: "exercises", tasks: ["4.2"] });
+ * console.log(r.score, r.maxScore);
+ * await checkTask("2.1"); // grades and shows a pass/fail table in the notebook
+ */
+import * as path from "node:path";
+import { grade, type GradeReport } from "./runner";
+import { formatTable, toHtml } from "./report";
+import { repoRoot } from "./sandbox";
+
+export { grade, summarize } from "./runner";
+export type { GradeOptions, GradeReport, TestResult, TaskSummary } from "./runner";
+export { formatTable, toGradescope, toHtml, toCsv } from "./report";
+export { writeSubmission, extractSubmission, extractFolder } from "./submission";
+export { writeAutograderZip } from "./autograder";
+export { NotImplementedError, CheckFailure } from "./errors";
+
+/** Options of `gradeTasks`. */
+export interface GradeTasksOptions {
+  /** "exercises" (default), "solutions" or a folder path. */
+  target?: string;
+  /** Task ids like "4.2" or chapters like "4"; default all. */
+  tasks?: string[] | string;
+  /** Extra (hidden) test folders. */
+  tests?: string[];
+  /** Wall-clock limit per task in seconds (default 30). */
+  timeout?: number;
+}
+
+/**
+ * Grade some tasks and return the structured report.
+ *
+ * @example
+ * const r = await gradeTasks({ tasks: "1.2" });
+ * r.tests.map((t) => `${t.name}: ${t.status}`);
+ */
+export function gradeTasks(opts: GradeTasksOptions = {}): Promise<GradeReport> {
+  const root = repoRoot();
+  const t = opts.target ?? "exercises";
+  const target = t === "exercises" || t === "solutions" ? path.join(root, t) : path.resolve(t);
+  const tasks = typeof opts.tasks === "string" ? [opts.tasks] : opts.tasks;
+  return grade({ target, tasks, tests: opts.tests, taskTimeout: opts.timeout });
+}
+
+/**
+ * Grade one task of exercises/ and show the result: an HTML table in a tslab notebook, text elsewhere.
+ *
+ * @example
+ * await checkTask("4.2");
+ */
+export async function checkTask(id: string, opts: Omit<GradeTasksOptions, "tasks"> = {}): Promise<GradeReport> {
+  const r = await gradeTasks({ ...opts, tasks: [id] });
+  let shown = false;
+  // A Jupyter kernel (tslab) is started with JPY_PARENT_PID set; elsewhere print the text table.
+  if (process.env.JPY_PARENT_PID !== undefined) {
+    try {
+      (require("tslab") as { display: { html(s: string): void } }).display.html(toHtml(r));
+      shown = true;
+    } catch {
+      /* tslab not available: fall back to text */
+    }
+  }
+  if (!shown) console.log(formatTable(r));
+  return r;
+}

@@ -1,0 +1,128 @@
+/**
+ * Presenting a grading report: a console table, Gradescope's results.json, an HTML table for notebook
+ * cells and CSV rows for batch grading.
+ *
+ * @example
+ * console.log(formatTable(report));
+ * fs.writeFileSync("results.json", JSON.stringify(toGradescope(report), null, 2));
+ */
+import type { GradeReport, TestResult } from "./runner";
+
+const MARK: Record<TestResult["status"], string> = {
+  passed: "PASS",
+  failed: "FAIL",
+  "not-implemented": "TODO",
+  error: "ERROR",
+  timeout: "TIMEOUT",
+  crashed: "CRASH",
+  memory: "MEMORY",
+  missing: "MISSING",
+  "grader-error": "GRADER",
+};
+
+function pts(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(2);
+}
+
+/**
+ * A plain-text table: one block per task, one line per test, then the total.
+ *
+ * @example
+ * console.log(formatTable(await grade({ target: "solutions", tasks: ["1.1"] })));
+ */
+export function formatTable(r: GradeReport): string {
+  const lines: string[] = [];
+  for (const task of r.tasks) {
+    lines.push(`Task ${task.id.padEnd(5)} ${pts(task.score).padStart(5)} / ${pts(task.maxScore).padEnd(5)} (${task.passed}/${task.total} tests passed)`);
+    for (const t of r.tests.filter((x) => x.id === task.id)) {
+      lines.push(`  ${MARK[t.status].padEnd(8)}${pts(t.score).padStart(4)}/${pts(t.points).padEnd(4)} ${t.name}`);
+      if (t.status !== "passed") for (const l of t.output.split("\n").slice(0, 4)) lines.push(`            ${l}`);
+    }
+  }
+  const pct = r.maxScore > 0 ? ((100 * r.score) / r.maxScore).toFixed(1) : "0.0";
+  lines.push(`Total: ${pts(r.score)} / ${pts(r.maxScore)} (${pct} %) in ${(r.executionMs / 1000).toFixed(1)} s`);
+  return lines.join("\n");
+}
+
+/** Gradescope's results.json fields. */
+export interface GradescopeResults {
+  score: number;
+  max_score: number;
+  execution_time: number;
+  output: string;
+  stdout_visibility: "hidden" | "visible";
+  tests: { name: string; number: string; score: number; max_score: number; output: string; visibility: string; status: "passed" | "failed" }[];
+}
+
+/**
+ * The report in Gradescope's results.json format (execution_time in seconds).
+ *
+ * @example
+ * JSON.stringify(toGradescope(report));
+ */
+export function toGradescope(r: GradeReport): GradescopeResults {
+  const header = [`Graded ${r.tests.length} tests of ${r.tasks.length} tasks; files found: ${r.files.join(", ") || "none"}.`];
+  if (r.studentOutput.trim()) header.push("", "What your code printed (not used for scoring):", r.studentOutput.slice(0, 5000));
+  return {
+    score: r.score,
+    max_score: r.maxScore,
+    execution_time: Math.round(r.executionMs / 100) / 10,
+    output: header.join("\n"),
+    stdout_visibility: "hidden",
+    tests: r.tests.map((t) => ({
+      name: `${t.id} ${t.name}`,
+      number: t.id,
+      score: t.score,
+      max_score: t.points,
+      output: t.output,
+      visibility: t.visibility,
+      status: t.status === "passed" ? "passed" : "failed",
+    })),
+  };
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * An HTML table for a notebook cell (`tslab.display.html(toHtml(report))`).
+ *
+ * @example
+ * tslab.display.html(toHtml(report));
+ */
+export function toHtml(r: GradeReport): string {
+  const rows = r.tests
+    .map((t) => {
+      const ok = t.status === "passed";
+      const color = ok ? "#1a7f37" : t.status === "not-implemented" ? "#9a6700" : "#cf222e";
+      return `<tr><td>${esc(t.id)}</td><td>${esc(t.name)}</td><td style="color:${color};font-weight:bold">${MARK[t.status]}</td><td>${pts(t.score)} / ${pts(t.points)}</td><td><pre style="margin:0;white-space:pre-wrap">${ok ? "" : esc(t.output)}</pre></td></tr>`;
+    })
+    .join("");
+  return `<table><thead><tr><th>task</th><th>test</th><th></th><th>points</th><th>message</th></tr></thead><tbody>${rows}</tbody><tfoot><tr><td colspan="3"><b>total</b></td><td><b>${pts(r.score)} / ${pts(r.maxScore)}</b></td><td></td></tr></tfoot></table>`;
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * CSV for batch grading: one row per submission, one column per task plus total and max.
+ *
+ * @example
+ * toCsv([{ name: "alice.zip", report }]);
+ */
+export function toCsv(rows: { name: string; report: GradeReport | null; error?: string }[]): string {
+  const taskIds = [...new Set(rows.flatMap((r) => r.report?.tasks.map((t) => t.id) ?? []))].sort((a, b) => {
+    const [a1, a2] = a.split(".").map(Number);
+    const [b1, b2] = b.split(".").map(Number);
+    return a1 - b1 || a2 - b2;
+  });
+  const head = ["submission", "score", "max_score", ...taskIds.map((id) => `task ${id}`), "error"];
+  const lines = [head.join(",")];
+  for (const { name, report, error } of rows) {
+    const per = new Map(report?.tasks.map((t) => [t.id, t.score]) ?? []);
+    lines.push([csvCell(name), report ? pts(report.score) : "0", report ? pts(report.maxScore) : "", ...taskIds.map((id) => pts(per.get(id) ?? 0)), csvCell(error ?? "")].join(","));
+  }
+  return lines.join("\n") + "\n";
+}

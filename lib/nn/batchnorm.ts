@@ -1,0 +1,114 @@
+// Batch normalisation with running statistics (PyTorch's train/eval behaviour).
+import { Tensor } from "../tensor/tensor";
+import { fmtShape } from "../tensor/shape";
+import { ones, zeros } from "../tensor/create";
+import { noGrad } from "../autograd/grad-mode";
+import { add, div, mul, sqrt, sub } from "../ops/elementwise";
+import { Module, Parameter } from "./module";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of the new batch statistic in the running average (PyTorch's default 0.1). */
+  momentum?: number;
+  /** Learnable scale and shift (default true). */
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+/**
+ * Functional batch norm over dim 1 of x ([N, C], [N, C, L] or [N, C, H, W]). In training, uses the
+ * batch statistics and updates `runningMean`/`runningVar` in place (unbiased variance, as PyTorch).
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum = 0.1,
+  eps = 1e-5,
+): Tensor {
+  if (x.ndim < 2) throw new Error(`batchNorm: input needs at least 2 dims [N, C, ...], got shape ${fmtShape(x.shape)}`);
+  const c = x.shape[1];
+  const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  const bshape = x.shape.map((s, i) => (i === 1 ? c : 1));
+  let mean: Tensor, variance: Tensor;
+  if (training || !runningMean || !runningVar) {
+    const count = dims.reduce((n, d) => n * x.shape[d], 1);
+    if (training && count < 2) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`);
+    mean = x.mean(dims, true);
+    variance = x.var(dims, true, { correction: 0 });
+    if (training && runningMean && runningVar) {
+      noGrad(() => {
+        runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(mean.reshape([c]), momentum)));
+        runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(variance.reshape([c]), (momentum * count) / Math.max(count - 1, 1))));
+      });
+    }
+  } else {
+    mean = runningMean.reshape(bshape);
+    variance = runningVar.reshape(bshape);
+  }
+  let y = div(sub(x, mean), sqrt(add(variance, eps)));
+  if (weight) y = mul(y, weight.reshape(bshape));
+  if (bias) y = add(y, bias.reshape(bshape));
+  return y;
+}
+
+abstract class BatchNormBase extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  readonly eps: number;
+  readonly momentum: number;
+  constructor(readonly numFeatures: number, opts: BatchNormOptions, private _dims: number[]) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`BatchNorm: numFeatures must be a positive integer, got ${numFeatures}`);
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    const affine = opts.affine ?? true;
+    this.weight = affine ? new Parameter(ones([numFeatures])) : null;
+    this.bias = affine ? new Parameter(zeros([numFeatures])) : null;
+    if (opts.trackRunningStats ?? true) {
+      this.registerBuffer("running_mean", zeros([numFeatures]));
+      this.registerBuffer("running_var", ones([numFeatures]));
+      this.registerBuffer("num_batches_tracked", zeros([]));
+    }
+  }
+  forward(x: Tensor): Tensor {
+    if (!this._dims.includes(x.ndim) || x.shape[1] !== this.numFeatures) {
+      throw new Error(`${this.constructor.name}(${this.numFeatures}): expected input of ${this._dims.join(" or ")} dims with ${this.numFeatures} channels in dim 1, got shape ${fmtShape(x.shape)}`);
+    }
+    const tracking = this.namedBuffers().some(([n]) => n === "running_mean");
+    const rm = tracking ? this.getBuffer("running_mean") : null;
+    const rv = tracking ? this.getBuffer("running_var") : null;
+    if (this.training && tracking) {
+      const nb = this.getBuffer("num_batches_tracked");
+      nb.storage[nb.offset] += 1;
+    }
+    return batchNorm(x, rm, rv, this.weight, this.bias, this.training || !tracking, this.momentum, this.eps);
+  }
+}
+
+/**
+ * Batch norm over [N, C] or [N, C, L].
+ *
+ * @example
+ * new gw.nn.BatchNorm1d(16).forward(gw.randn([8, 16])).shape; // [8, 16]
+ */
+export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+    super(numFeatures, opts, [2, 3]);
+  }
+}
+
+/**
+ * Batch norm over [N, C, H, W] (statistics per channel).
+ *
+ * @example
+ * new gw.nn.BatchNorm2d(16).forward(gw.randn([8, 16, 4, 4])).shape; // [8, 16, 4, 4]
+ */
+export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+    super(numFeatures, opts, [4]);
+  }
+}

@@ -1,0 +1,158 @@
+// Basic layers: Linear, Sequential, activations, Flatten, Identity, Dropout.
+import { Tensor } from "../tensor/tensor";
+import { fmtShape } from "../tensor/shape";
+import { rand } from "../tensor/create";
+import { add, lt, mul } from "../ops/elementwise";
+import { logSoftmax, softmax } from "../ops/reduce";
+import { defaultBound, uniform } from "./init";
+import { Module, Parameter } from "./module";
+
+/**
+ * y = x·Wᵀ + b over the last dim (F.linear).
+ *
+ * @example
+ * gw.F.linear(gw.ones([1, 2]), gw.ones([3, 2])).toArray(); // [[2, 2, 2]]
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (x.shape[x.ndim - 1] !== weight.shape[1]) {
+    throw new Error(`linear: input of shape ${fmtShape(x.shape)} has ${x.shape[x.ndim - 1]} features but the weight ${fmtShape(weight.shape)} expects ${weight.shape[1]}`);
+  }
+  const y = x.matmul(weight.transpose(0, 1));
+  return bias ? add(y, bias) : y;
+}
+
+/**
+ * A fully connected layer, PyTorch's initialisation (U(±1/√in) for weight and bias).
+ *
+ * @example
+ * const fc = new gw.nn.Linear(4, 2);
+ * fc.forward(gw.randn([8, 4])).shape; // [8, 2]
+ */
+export class Linear extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+    super();
+    if (!Number.isInteger(inFeatures) || !Number.isInteger(outFeatures) || inFeatures < 1 || outFeatures < 1) {
+      throw new Error(`Linear: inFeatures and outFeatures must be positive integers, got ${inFeatures}, ${outFeatures}`);
+    }
+    const bound = defaultBound(inFeatures);
+    this.weight = new Parameter(uniform([outFeatures, inFeatures], bound));
+    this.bias = opts.bias === false ? null : new Parameter(uniform([outFeatures], bound));
+  }
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+  protected extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
+
+/**
+ * Modules applied one after another; children are named "0", "1", … as in PyTorch.
+ *
+ * @example
+ * const net = new gw.nn.Sequential(new gw.nn.Linear(2, 8), new gw.nn.ReLU(), new gw.nn.Linear(8, 1));
+ */
+export class Sequential extends Module {
+  [index: number]: Module;
+  declare readonly length: number;
+  constructor(...modules: Module[]) {
+    super();
+    modules.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new Error(`Sequential: argument ${i} is not an nn.Module`);
+      (this as any)[i] = m;
+    });
+    Object.defineProperty(this, "length", { value: modules.length, enumerable: false });
+  }
+  forward(x: any): any {
+    for (let i = 0; i < this.length; i++) x = this[i].forward(x);
+    return x;
+  }
+}
+
+/** max(x, 0). */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+
+/** 1/(1+e^−x). */
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+
+/** tanh(x). */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
+
+/** Softmax along `dim`. */
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+}
+
+/** log(softmax) along `dim`. */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return logSoftmax(x, this.dim);
+  }
+}
+
+/** Flattens dims startDim..endDim (default: all but the batch dim). */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.flatten(this.startDim, this.endDim);
+  }
+}
+
+/** Returns its input. */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/**
+ * Inverted dropout (F.dropout): zero each element with probability p and scale the rest by
+ * 1/(1−p) when `training`; identity otherwise. Reproducible under `manualSeed`.
+ */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p must be in [0, 1], got ${p}`);
+  if (!training || p === 0) return x;
+  if (p === 1) return mul(x, 0);
+  const keep = lt(rand(x.shape), 1 - p);
+  return mul(x, mul(keep, 1 / (1 - p)));
+}
+
+/**
+ * Dropout layer: active in training mode, identity after `eval()`.
+ *
+ * @example
+ * const drop = new gw.nn.Dropout(0.5);
+ */
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be in [0, 1], got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training);
+  }
+}

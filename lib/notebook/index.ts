@@ -1,0 +1,2 @@
+// Notebook helpers: assertions for check cells.
+export * as check from "./check";

@@ -1,0 +1,81 @@
+// Matrix multiplication with batched broadcasting, on the backend's GEMM kernel.
+import { backend } from "../backend";
+import { record } from "../autograd/engine";
+import { Tensor } from "../tensor/tensor";
+import { broadcastShapes, fmtShape, numel } from "../tensor/shape";
+import { empty } from "./util";
+
+/** How a [..., r, c] operand can be handed to GEMM without copying: plain, transposed, or neither. */
+function gemmOperand(t: Tensor, batchShape: number[]): { data: Float32Array; offset: number; batchStride: number; trans: boolean } | null {
+  const nd = t.ndim;
+  const r = t.shape[nd - 2], c = t.shape[nd - 1];
+  const sr = t.strides[nd - 2], sc = t.strides[nd - 1];
+  let trans: boolean;
+  if ((sc === 1 || c === 1) && (sr === c || r === 1)) trans = false;
+  else if ((sr === 1 || r === 1) && (sc === r || c === 1)) trans = true;
+  else return null;
+  // batch dims: a single matrix shared by every batch entry, or densely packed matrices
+  const ownBatch = t.shape.slice(0, nd - 2);
+  if (numel(ownBatch) <= 1) return { data: t.storage, offset: t.offset, batchStride: 0, trans };
+  if (ownBatch.length !== batchShape.length || ownBatch.some((s, i) => s !== batchShape[i])) return null;
+  let expected = r * c;
+  for (let d = nd - 3; d >= 0; d--) {
+    if (t.shape[d] !== 1 && t.strides[d] !== expected) return null;
+    expected *= t.shape[d];
+  }
+  return { data: t.storage, offset: t.offset, batchStride: r * c, trans };
+}
+
+function mm(a: Tensor, b: Tensor): Tensor {
+  const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], n = b.shape[b.ndim - 1];
+  if (b.shape[b.ndim - 2] !== k) {
+    throw new Error(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${m}×${k} and ${b.shape[b.ndim - 2]}×${n}: inner sizes ${k} ≠ ${b.shape[b.ndim - 2]})`);
+  }
+  const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dims)");
+  const batch = numel(batchShape);
+  let A = gemmOperand(a, batchShape);
+  if (!A) A = gemmOperand(a.expand([...batchShape, m, k]).contiguous(), batchShape)!;
+  let B = gemmOperand(b, batchShape);
+  if (!B) B = gemmOperand(b.expand([...batchShape, k, n]).contiguous(), batchShape)!;
+  const out = empty([...batchShape, m, n]);
+  backend().matmul({
+    batch, m, n, k,
+    a: A.data, aOffset: A.offset, aBatchStride: A.batchStride, transA: A.trans,
+    b: B.data, bOffset: B.offset, bBatchStride: B.batchStride, transB: B.trans,
+    out: out.storage,
+  });
+  return record(out, "matmul", [a, b], (g) => [
+    a.requiresGrad ? mm(g, b.transpose(-1, -2)) : null,
+    b.requiresGrad ? mm(a.transpose(-1, -2), g) : null,
+  ]);
+}
+
+/**
+ * Matrix product with PyTorch's rules: 1-D·1-D is a dot product, a 1-D operand is treated as a
+ * row (left) or column (right) vector, and leading batch dims broadcast.
+ *
+ * @example
+ * gw.matmul(gw.tensor([[1, 2], [3, 4]]), gw.tensor([1, 1])).toArray(); // [3, 7]
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new Error("matmul: both operands must be Tensors");
+  if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: both operands need at least 1 dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  const av = a.ndim === 1 ? a.unsqueeze(0) : a;
+  const bv = b.ndim === 1 ? b.unsqueeze(1) : b;
+  if (av.shape[av.ndim - 1] !== bv.shape[bv.ndim - 2]) {
+    throw new Error(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (inner sizes ${av.shape[av.ndim - 1]} ≠ ${bv.shape[bv.ndim - 2]})`);
+  }
+  let y = mm(av, bv);
+  if (b.ndim === 1) y = y.squeeze(-1);
+  if (a.ndim === 1) y = y.squeeze(a.ndim === 1 && b.ndim === 1 ? -1 : -2);
+  return y;
+}
+
+declare module "../tensor/tensor" {
+  interface Tensor {
+    matmul(other: Tensor): Tensor;
+  }
+}
+Tensor.prototype.matmul = function (this: Tensor, other: Tensor) {
+  return matmul(this, other);
+};

@@ -1,0 +1,190 @@
+// Reductions (sum, mean, max, min, argmax, argmin, var) and softmax / logSoftmax.
+import { backend } from "../backend";
+import type { ReduceOp } from "../backend";
+import { record } from "../autograd/engine";
+import { Tensor } from "../tensor/tensor";
+import { fmtShape, normDim, numel } from "../tensor/shape";
+import { div, eq, exp, log, mul, sub } from "./elementwise";
+import { empty } from "./util";
+
+type Dims = number | number[] | undefined | null;
+
+/** Sorted, de-duplicated, non-negative dims (all dims when `dim` is omitted). */
+export function normDims(dim: Dims, ndim: number, what: string): number[] {
+  // an empty list reduces over every dim, as in PyTorch
+  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) return Array.from({ length: ndim }, (_, i) => i);
+  const list = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, ndim, `${what}: dim`));
+  const set = [...new Set(list)].sort((a, b) => a - b);
+  if (set.length !== list.length) throw new Error(`${what}: dim ${JSON.stringify(dim)} repeats a dimension`);
+  return set;
+}
+
+function keptShape(shape: readonly number[], dims: number[]): number[] {
+  return shape.map((s, d) => (dims.includes(d) ? 1 : s));
+}
+
+function outShape(shape: readonly number[], dims: number[], keepdim: boolean): number[] {
+  return keepdim ? keptShape(shape, dims) : shape.filter((_, d) => !dims.includes(d));
+}
+
+/** Internal: reduce over `dims` with a kernel, no autograd. Result has the keepdim shape. */
+export function reduceK(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
+  if (dims.length === 0) {
+    // nothing to reduce (a 0-d tensor): still a fresh tensor, never `x` itself (the op records a gradFn on it)
+    const out = empty(x.shape);
+    backend().unary("copy", x.view_(), out.storage);
+    return out;
+  }
+  let cur = x.isContiguous() ? x : x.contiguous();
+  let shape = [...x.shape];
+  for (let i = dims.length - 1; i >= 0; i--) {
+    const d = dims[i];
+    const outer = numel(shape.slice(0, d)), size = shape[d], inner = numel(shape.slice(d + 1));
+    if (size === 0 && op !== "sum") throw new Error(`${op}: cannot reduce over an empty dimension ${d} of shape ${fmtShape(x.shape)}`);
+    const next = [...shape];
+    next[d] = 1;
+    const out = empty(next);
+    backend().reduce(op, cur.data_(), outer, size, inner, out.storage);
+    cur = out;
+    shape = next;
+  }
+  return cur;
+}
+
+/**
+ * Sum over `dim` (a dim, a list of dims, or all when omitted).
+ *
+ * @example
+ * gw.tensor([[1, 2], [3, 4]]).sum(1).toArray(); // [3, 7]
+ */
+export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = normDims(dim, x.ndim, "sum");
+  const kept = reduceK("sum", x, dims);
+  const y = keepdim ? kept : kept.reshape(outShape(x.shape, dims, false));
+  return record(y, "sum", [x], (g) => [g.reshape(keptShape(x.shape, dims)).expand(x.shape)]);
+}
+
+/** Mean over `dim` (all when omitted). */
+export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = normDims(dim, x.ndim, "mean");
+  const count = dims.reduce((n, d) => n * x.shape[d], 1);
+  return div(sum(x, dims, keepdim), count);
+}
+
+function extreme(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  const dims = normDims(dim, x.ndim, op);
+  if (x.numel === 0) throw new Error(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
+  const kept = reduceK(op, x, dims);
+  const y = keepdim ? kept : kept.reshape(outShape(x.shape, dims, false));
+  return record(y, op, [x], (g) => {
+    // the gradient goes to the extreme element(s), split evenly between ties
+    const mask = eq(x, kept);
+    const count = reduceK("sum", mask, dims);
+    return [mul(g.reshape(keptShape(x.shape, dims)), div(mask, count))];
+  });
+}
+
+/**
+ * Maximum values over `dim` (all when omitted). Ties share the gradient evenly.
+ *
+ * @example
+ * gw.tensor([[1, 5], [7, 2]]).max(1).toArray(); // [5, 7]
+ */
+export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return extreme("max", x, dim, keepdim);
+}
+
+/** Minimum values over `dim` (all when omitted). */
+export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return extreme("min", x, dim, keepdim);
+}
+
+function argExtreme(op: "argmax" | "argmin", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (x.numel === 0) throw new Error(`${op}: empty tensor of shape ${fmtShape(x.shape)}`);
+  if (dim === undefined) return reduceK(op, x.reshape([x.numel]), [0]).reshape(keepdim ? x.shape.map(() => 1) : []);
+  const d = normDim(dim, x.ndim, `${op}: dim`);
+  const kept = reduceK(op, x, [d]);
+  return keepdim ? kept : kept.reshape(outShape(x.shape, [d], false));
+}
+
+/**
+ * Index of the maximum along `dim` (of the flattened tensor when omitted); first one on ties.
+ *
+ * @example
+ * gw.tensor([[1, 5], [7, 2]]).argmax(1).toArray(); // [1, 0]
+ */
+export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argExtreme("argmax", x, dim, keepdim);
+}
+
+/** Index of the minimum along `dim` (of the flattened tensor when omitted). */
+export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argExtreme("argmin", x, dim, keepdim);
+}
+
+/**
+ * Variance over `dim` with Bessel's correction by default (`correction: 0` for the biased one).
+ *
+ * @example
+ * gw.tensor([1, 2, 3, 4]).var().item(); // 1.6667
+ */
+export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: { correction?: number } = {}): Tensor {
+  const dims = normDims(dim, x.ndim, "var");
+  const count = dims.reduce((n, d) => n * x.shape[d], 1);
+  const correction = opts.correction ?? 1;
+  const centered = sub(x, mean(x, dims, true));
+  return div(sum(mul(centered, centered), dims, keepdim), Math.max(count - correction, 0));
+}
+
+/**
+ * Softmax along `dim`, numerically stable (the row maximum is subtracted first).
+ *
+ * @example
+ * gw.tensor([3, 0, 1]).softmax(0).toArray(); // ≈ [0.844, 0.042, 0.114]
+ */
+export function softmax(x: Tensor, dim: number): Tensor {
+  const d = normDim(dim, x.ndim, "softmax: dim");
+  const e = exp(sub(x, reduceK("max", x, [d])));
+  const y = div(e, reduceK("sum", e, [d])).detach();
+  return record(y, "softmax", [x], (g) => [mul(y, sub(g, reduceK("sum", mul(g, y), [d])))]);
+}
+
+/**
+ * log(softmax(x)) along `dim`, computed stably as x − max − log Σ exp(x − max).
+ *
+ * @example
+ * gw.tensor([1, 2, 3]).logSoftmax(0).exp().sum().item(); // 1
+ */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const d = normDim(dim, x.ndim, "logSoftmax: dim");
+  const z = sub(x, reduceK("max", x, [d]));
+  const y = sub(z, log(reduceK("sum", exp(z), [d]))).detach();
+  return record(y, "logSoftmax", [x], (g) => [sub(g, mul(exp(y), reduceK("sum", g, [d])))]);
+}
+
+declare module "../tensor/tensor" {
+  interface Tensor {
+    sum(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    mean(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    max(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    min(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    argmax(dim?: number, keepdim?: boolean): Tensor;
+    argmin(dim?: number, keepdim?: boolean): Tensor;
+    var(dim?: number | number[] | null, keepdim?: boolean, opts?: { correction?: number }): Tensor;
+    softmax(dim: number): Tensor;
+    logSoftmax(dim: number): Tensor;
+  }
+}
+
+Object.assign(Tensor.prototype, {
+  sum(this: Tensor, dim?: Dims, keepdim?: boolean) { return sum(this, dim, keepdim); },
+  mean(this: Tensor, dim?: Dims, keepdim?: boolean) { return mean(this, dim, keepdim); },
+  max(this: Tensor, dim?: Dims, keepdim?: boolean) { return max(this, dim, keepdim); },
+  min(this: Tensor, dim?: Dims, keepdim?: boolean) { return min(this, dim, keepdim); },
+  argmax(this: Tensor, dim?: number, keepdim?: boolean) { return argmax(this, dim, keepdim); },
+  argmin(this: Tensor, dim?: number, keepdim?: boolean) { return argmin(this, dim, keepdim); },
+  var(this: Tensor, dim?: Dims, keepdim?: boolean, opts?: { correction?: number }) { return variance(this, dim, keepdim, opts); },
+  softmax(this: Tensor, dim: number) { return softmax(this, dim); },
+  logSoftmax(this: Tensor, dim: number) { return logSoftmax(this, dim); },
+});
+

@@ -1,0 +1,37 @@
+// Helpers shared by the ops: coercing numbers to tensors, broadcast views, fresh outputs.
+import { backend } from "../backend";
+import type { View } from "../backend";
+import { Tensor } from "../tensor/tensor";
+import { numel } from "../tensor/shape";
+
+export type TensorLike = Tensor | number;
+
+/** A number becomes a 0-d constant tensor. */
+export function asTensor(x: TensorLike, what = "argument"): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === "number") return new Tensor(new Float32Array([x]), []);
+  throw new Error(`${what}: expected a Tensor or a number, got ${describe(x)}`);
+}
+
+export function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array (wrap it with gw.tensor(...))";
+  if (typeof x === "object") return (x as object).constructor?.name ?? "an object";
+  return typeof x;
+}
+
+/** A view of `t` broadcast to `shape` (stride 0 on broadcast dimensions). */
+export function broadcastView(t: Tensor, shape: readonly number[]): View {
+  const lead = shape.length - t.ndim;
+  const strides = shape.map((s, d) => {
+    if (d < lead) return 0;
+    const own = t.shape[d - lead];
+    return own === 1 && s !== 1 ? 0 : t.strides[d - lead];
+  });
+  return { data: t.storage, offset: t.offset, shape, strides };
+}
+
+/** A new contiguous tensor of this shape, storage from the current backend. */
+export function empty(shape: readonly number[]): Tensor {
+  return new Tensor(backend().alloc(numel(shape)), shape);
+}

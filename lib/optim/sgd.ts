@@ -1,0 +1,44 @@
+// Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's rule).
+import type { Tensor } from "../tensor/tensor";
+import { Optimizer } from "./optimizer";
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+/**
+ * SGD: g ← ∇ + λ·p; with momentum μ, b ← μ·b + (1−τ)·g (b = g on the first step) and g ← b
+ * (or g + μ·b with Nesterov); then p ← p − lr·g.
+ *
+ * @example
+ * const opt = new gw.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  constructor(params: Iterable<Tensor>, opts: SGDOptions) {
+    super(params, opts?.lr, "SGD");
+    this.momentum = opts.momentum ?? 0;
+    this.dampening = opts.dampening ?? 0;
+    this.nesterov = opts.nesterov ?? false;
+    this.weightDecay = opts.weightDecay ?? 0;
+    if (this.momentum < 0 || this.weightDecay < 0) throw new Error("SGD: momentum and weightDecay must be ≥ 0");
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error("SGD: Nesterov momentum needs momentum > 0 and dampening 0");
+  }
+  protected update(p: Tensor, grad: Tensor, s: Record<string, Tensor | number>): Tensor {
+    let g = this.weightDecay ? grad.add(p.mul(this.weightDecay)) : grad;
+    if (this.momentum) {
+      const buf = s.momentumBuffer ? (s.momentumBuffer as Tensor).mul(this.momentum).add(g.mul(1 - this.dampening)) : g.clone();
+      s.momentumBuffer = buf;
+      g = this.nesterov ? g.add(buf.mul(this.momentum)) : buf;
+    }
+    return p.sub(g.mul(this.lr));
+  }
+}

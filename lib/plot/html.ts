@@ -1,0 +1,106 @@
+/**
+ * HTML building blocks shared by the plot helpers: escaping, unique element ids, the offline
+ * plotly.js bundle and the small script that draws one figure into its own div.
+ */
+import * as fs from "node:fs";
+import { randomBytes } from "node:crypto";
+
+/** A plotly figure: traces, layout and config, exactly as `Plotly.newPlot` takes them. */
+export interface FigureSpec {
+  data: Array<Record<string, unknown>>;
+  layout: Record<string, unknown>;
+  config?: Record<string, unknown>;
+}
+
+/** Escapes text for use inside HTML elements and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** JSON that is safe to place inside a `<script>` element (no `</script>`, no `<!--`). */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
+/** A fresh element id such as `gw-plot-3fa94c1e20b7d5aa` (unique across kernel sessions). */
+export function uniqueId(prefix = "gw-plot"): string {
+  return `${prefix}-${randomBytes(8).toString("hex")}`;
+}
+
+let bundleCache: string | null = null;
+
+/** The text of the plotly.js 3 bundle installed with the library. */
+export function plotlyBundle(): string {
+  if (bundleCache === null) {
+    const file = require.resolve("plotly.js-dist-min");
+    bundleCache = fs.readFileSync(file, "utf8");
+  }
+  return bundleCache;
+}
+
+/**
+ * A `<script>` element that defines `window.Plotly` offline. Any `</script` inside the bundle is
+ * written as `<\/script` (the same string to JavaScript) so the HTML parser cannot end it early.
+ */
+export function plotlyScriptTag(): string {
+  const body = plotlyBundle().replace(/<\/(script)/gi, "<\\/$1");
+  return `<script type="text/javascript">${body}</script>`;
+}
+
+/**
+ * HTML that draws `spec` into a new div. The script waits for `window.Plotly` (the bundle may be
+ * embedded by an earlier output of the page) and, if it does not appear, says how to fix that.
+ */
+export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: number } = {}): string {
+  const id = opts.id ?? uniqueId();
+  const height = opts.height ?? 420;
+  const config = { responsive: true, displaylogo: false, ...(spec.config ?? {}) };
+  const payload = scriptJson({ data: spec.data, layout: spec.layout, config });
+  return [
+    `<div id="${id}" class="gw-plot" style="width:100%;max-width:860px;height:${height}px"></div>`,
+    "<script type=\"text/javascript\">",
+    "(function () {",
+    `  var id = ${scriptJson(id)};`,
+    `  var fig = ${payload};`,
+    "  var started = Date.now(), warned = false;",
+    "  function draw() {",
+    "    var el = document.getElementById(id);",
+    "    if (!el) return;",
+    "    if (window.Plotly && window.Plotly.newPlot) {",
+    "      if (warned) el.textContent = '';",
+    "      window.Plotly.newPlot(el, fig.data, fig.layout, fig.config);",
+    "      return;",
+    "    }",
+    "    var waited = Date.now() - started;",
+    "    if (waited > 5000 && !warned) {",
+    "      warned = true;",
+    "      el.textContent = 'plotly.js is not loaded on this page: re-run this cell, or run " +
+      "gw.plot.init() in a cell above (a restarted or re-run notebook may have lost the output that embedded it).';",
+    "    }",
+    "    if (waited < 120000) setTimeout(draw, waited < 5000 ? 50 : 500);",
+    "  }",
+    "  draw();",
+    "})();",
+    "</script>",
+  ].join("\n");
+}
+
+/**
+ * HTML showing an SVG document as an image (a base64 data URL, so no sanitizer or exporter can
+ * strip its elements). Adds the SVG namespace when the document lacks it, as images need it.
+ */
+export function svgHtml(svgText: string): string {
+  const start = svgText.search(/<svg[\s>]/i);
+  let doc = svgText.slice(start);
+  if (!/^<svg[^>]*\sxmlns=/i.test(doc)) doc = doc.replace(/^<svg/i, '<svg xmlns="http://www.w3.org/2000/svg"');
+  const url = `data:image/svg+xml;base64,${Buffer.from(doc, "utf8").toString("base64")}`;
+  return `<div class="gw-svg"><img src="${url}" alt="SVG drawing" style="max-width:100%"></div>`;
+}

@@ -1,0 +1,163 @@
+// The Tensor class: float32 storage + shape/strides/offset, and its autodiff fields.
+// Operations are attached to the prototype by the files in lib/ops/ (each op with its backward).
+import { backend } from "../backend";
+import type { View } from "../backend";
+import { contiguousStrides, fmtShape, numel } from "./shape";
+import { formatTensor } from "./format";
+
+/** The record of how a tensor was computed, for the backward pass. */
+export interface GradFn {
+  /** Op name, shown in errors and `toString()`. */
+  readonly name: string;
+  /** The op's tensor inputs (gradients flow to those that require grad). */
+  readonly inputs: readonly Tensor[];
+  /** Gradients for each input given the output gradient; null once the saved values were freed. */
+  backward: ((grad: Tensor) => (Tensor | null)[]) | null;
+}
+
+export class Tensor {
+  /** The underlying storage (shared between views). */
+  readonly storage: Float32Array;
+  readonly offset: number;
+  readonly shape: number[];
+  readonly strides: number[];
+  /** When true, backward() computes a gradient for this tensor. */
+  requiresGrad: boolean;
+  /** The accumulated gradient (leaves only), or null. */
+  grad: Tensor | null = null;
+  /** How this tensor was computed (null for leaves). */
+  gradFn: GradFn | null = null;
+
+  /** Internal: wrap storage. Use `gw.tensor(...)` to create tensors. */
+  constructor(storage: Float32Array, shape: readonly number[], strides?: readonly number[], offset = 0, requiresGrad = false) {
+    this.storage = storage;
+    this.shape = [...shape];
+    this.strides = strides ? [...strides] : contiguousStrides(shape);
+    this.offset = offset;
+    this.requiresGrad = requiresGrad;
+  }
+
+  /** Number of elements. */
+  get numel(): number {
+    return numel(this.shape);
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Always "float32". */
+  get dtype(): "float32" {
+    return "float32";
+  }
+
+  /** True for tensors created by the user (not by an op). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** Internal: this tensor as a kernel view. */
+  view_(): View {
+    return { data: this.storage, offset: this.offset, shape: this.shape, strides: this.strides };
+  }
+
+  /** True when the elements are laid out densely in row-major order from `offset`. */
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let d = this.shape.length - 1; d >= 0; d--) {
+      if (this.shape[d] !== 1 && this.strides[d] !== expected) return false;
+      expected *= this.shape[d];
+    }
+    return true;
+  }
+
+  /**
+   * The elements as a new contiguous Float32Array in row-major order (a copy).
+   *
+   * @example
+   * gw.tensor([[1, 2], [3, 4]]).transpose(0, 1).toFloat32Array(); // Float32Array [1, 3, 2, 4]
+   */
+  toFloat32Array(): Float32Array {
+    const n = this.numel;
+    if (this.isContiguous()) return this.storage.slice(this.offset, this.offset + n);
+    const out = new Float32Array(n);
+    backend().unary("copy", this.view_(), out);
+    return out;
+  }
+
+  /** Internal: the contiguous data, without copying when already contiguous at offset 0 of a tight storage. */
+  data_(): Float32Array {
+    if (this.isContiguous()) {
+      const n = this.numel;
+      return this.offset === 0 && this.storage.length === n ? this.storage : this.storage.subarray(this.offset, this.offset + n);
+    }
+    return this.toFloat32Array();
+  }
+
+  /**
+   * The value of a one-element tensor as a number.
+   *
+   * @example
+   * gw.tensor([[3]]).item(); // 3
+   */
+  item(): number {
+    if (this.numel !== 1) {
+      throw new Error(`item(): only one-element tensors can be converted to a number, got shape ${fmtShape(this.shape)} (${this.numel} elements)`);
+    }
+    return this.storage[this.offset];
+  }
+
+  /**
+   * The elements as nested arrays (a number for a 0-d tensor).
+   *
+   * @example
+   * gw.tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]]
+   */
+  toArray(): any {
+    const data = this.toFloat32Array();
+    if (this.shape.length === 0) return data[0];
+    let pos = 0;
+    const build = (d: number): any[] => {
+      const out: any[] = [];
+      for (let i = 0; i < this.shape[d]; i++) out.push(d === this.shape.length - 1 ? data[pos++] : build(d + 1));
+      return out;
+    };
+    return build(0);
+  }
+
+  /** A readable print like PyTorch's. */
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  /** Node's console.log uses this. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /**
+   * A tensor sharing this one's data but cut from the graph (no gradient flows through it).
+   *
+   * @example
+   * const y = x.mul(2).detach(); // y.requiresGrad === false
+   */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.strides, this.offset, false);
+  }
+
+  /** Forget the accumulated gradient (sets `grad` to null). */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /** Internal: overwrite this tensor's elements with `src`'s (same shape), outside autograd. */
+  copy_(src: Tensor): this {
+    if (src.numel !== this.numel) {
+      throw new Error(`copy_: shape ${fmtShape(src.shape)} does not match ${fmtShape(this.shape)}`);
+    }
+    if (!this.isContiguous()) throw new Error("copy_: destination must be contiguous");
+    this.storage.set(src.data_(), this.offset);
+    return this;
+  }
+}

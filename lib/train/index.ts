@@ -1,0 +1,9 @@
+// gw.train: the training loop, evaluation, metrics, learning-rate schedules and the course models.
+export { fit, evaluate, makeSchedule } from "./fit";
+export type { Evaluation, FitOptions, FitHistory, EpochStats, StepInfo, OptimizerLike, LossFn } from "./fit";
+export { accuracy, perClassAccuracy, confusionMatrix, predictions } from "./metrics";
+export { stepLR, cosineLR, oneCycleLR, applySchedule } from "./schedules";
+export type { LRSchedule } from "./schedules";
+export * as models from "./models";
+export { chapterConvNet, vggNet } from "./models";
+export { ProgressBar } from "../io/progress";

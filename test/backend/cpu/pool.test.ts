@@ -1,0 +1,110 @@
+// The worker pool: many consecutive/interleaved jobs, errors inside kernels, thread-count
+// changes, and a script using the pool exits at once.
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { GemmArgs } from "../../../lib/backend/backend";
+import { referenceBackend } from "../../../lib/backend/reference";
+import { __failJobForTests, cpuBackend, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
+import { loadKernels } from "../../../lib/backend/cpu/runtime";
+import { expectClose, expectIdentical, randomArray } from "./helpers";
+
+const root = resolve(__dirname, "../../..");
+const initialThreads = getNumThreads();
+afterAll(() => setNumThreads(initialThreads));
+
+function gemm(m: number, n: number, k: number, seed: number): GemmArgs {
+  return {
+    batch: 1, m, n, k, a: randomArray(m * k, seed), aOffset: 0, aBatchStride: 0, transA: false,
+    b: randomArray(k * n, seed + 1), bOffset: 0, bBatchStride: 0, transB: false, out: new Float32Array(m * n),
+  };
+}
+
+function checkGemm(m: number, n: number, k: number, seed: number): void {
+  const g = gemm(m, n, k, seed);
+  const expected = new Float32Array(m * n);
+  referenceBackend.matmul({ ...g, out: expected });
+  cpuBackend.matmul(g);
+  expectClose(g.out, expected, 1e-6 * k + 1e-5);
+}
+
+describe("cpu backend thread pool", () => {
+  it("runs many consecutive jobs of different kinds and sizes correctly", () => {
+    setNumThreads(2);
+    for (let i = 0; i < 200; i++) {
+      const g = gemm(20 + (i % 7) * 13, 30 + (i % 5) * 17, 64 + i, i);
+      const expected = new Float32Array(g.m * g.n);
+      referenceBackend.matmul({ ...g, out: expected });
+      cpuBackend.matmul(g);
+      expectClose(g.out, expected, 1e-4, 0, `job ${i}`);
+      const x = randomArray(70000, i), y1 = new Float32Array(70000), y2 = new Float32Array(70000);
+      const v = { data: x, offset: 0, shape: [70000], strides: [1] };
+      cpuBackend.unary("tanh", v, y1);
+      referenceBackend.unary("tanh", v, y2);
+      expectIdentical(y1, y2, `tanh job ${i}`);
+    }
+  });
+
+  it("interleaves jobs from concurrent async tasks and thread-count changes", async () => {
+    const worker = async (id: number) => {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setImmediate(r));
+        if (id === 0) setNumThreads(1 + (i % 3));
+        checkGemm(150, 97, 130, id * 100 + i);
+      }
+    };
+    await Promise.all([0, 1, 2, 3].map(worker));
+  });
+
+  it("surfaces an exception thrown inside a worker as an Error, then keeps working", () => {
+    setNumThreads(2);
+    expect(() => __failJobForTests(1, 64)).toThrow(/worker thread failed: deliberate failure in task \d+ on thread 1/);
+    checkGemm(300, 200, 100, 1);
+    expect(() => __failJobForTests(-1, 64)).toThrow(/deliberate failure/);
+    checkGemm(301, 199, 101, 2);
+  });
+
+  it("surfaces an exception thrown on the calling thread and keeps working", () => {
+    setNumThreads(3);
+    expect(() => __failJobForTests(0, 64)).toThrow(/deliberate failure in task \d+ on thread 0/);
+    checkGemm(256, 256, 256, 3);
+  });
+
+  it("rejects bad thread counts and bad kernel arguments with clear errors", () => {
+    expect(() => setNumThreads(0)).toThrow(/between 1 and/);
+    expect(() => setNumThreads(1.5)).toThrow(/got 1.5/);
+    const g = gemm(10, 10, 10, 1);
+    expect(() => cpuBackend.matmul({ ...g, out: new Float32Array(5) })).toThrow(/out \(1×10×10\) has 5 elements but the shapes need 100/);
+    const p = { n: 1, c: 3, h: 4, w: 4, cOut: 4, kh: 3, kw: 3, groups: 2, strideH: 1, strideW: 1, padH: 0, padW: 0, dilH: 1, dilW: 1, outH: 2, outW: 2 };
+    expect(() => cpuBackend.conv2d(new Float32Array(48), new Float32Array(100), null, p, new Float32Array(16))).toThrow(/divisible by groups/);
+  });
+
+  it("reports why it cannot run where the kernels are missing", () => {
+    expect(loadKernels(join(root, "no-such-dir"))).toMatch(/not built/);
+  });
+
+  it("lets a script that used the pool exit promptly", async () => {
+    const script = `
+      const cpu = require(${JSON.stringify(join(root, "dist/backend/cpu/index.js"))});
+      cpu.setNumThreads(2);
+      const n = 256, a = new Float32Array(n * n).fill(1);
+      const out = new Float32Array(n * n);
+      cpu.cpuBackend.matmul({ batch: 1, m: n, n, k: n, a, aOffset: 0, aBatchStride: 0, transA: false, b: a, bOffset: 0, bBatchStride: 0, transB: false, out });
+      if (out[0] !== n) throw new Error("wrong result " + out[0]);
+      console.log("done " + Date.now());`;
+    const started = Date.now();
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "", stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+    const exited = Date.now();
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const doneAt = Number(/done (\d+)/.exec(stdout)![1]);
+    expect(exited - doneAt).toBeLessThan(1000); // no waiting for idle workers
+    expect(exited - started).toBeLessThan(3000);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * The autograder end to end, through its command line and its programmatic API: reference solutions
+ * score 100 %, untouched stubs 0 %, results.json follows Gradescope's format, extra (hidden) tests,
+ * batch CSV, the submission zip round trip and the Gradescope bundle's run_autograder.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { strToU8, unzipSync, zipSync } from "fflate";
+
+const root = path.resolve(__dirname, "..", "..");
+const cli = path.join(root, "dist", "grader", "cli.js");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gw-grader-test-"));
+
+function grade(args: string[], cwd = tmp): any {
+  const out = path.join(tmp, `r-${Math.random().toString(36).slice(2)}.json`);
+  execFileSync(process.execPath, [cli, ...args, "--out", out, "--quiet"], { cwd, encoding: "utf8", timeout: 240_000 });
+  return JSON.parse(fs.readFileSync(out, "utf8"));
+}
+
+let solutions: any;
+let exercises: any;
+
+beforeAll(() => {
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
+  solutions = grade(["--solutions"]);
+  exercises = grade([]);
+}, 240_000);
+
+describe("grading the reference and the stubs", () => {
+  it("gives the solutions full marks on every task", () => {
+    const failed = solutions.tests.filter((t: any) => t.score !== t.max_score).map((t: any) => `${t.name}: ${t.output}`);
+    expect(failed).toEqual([]);
+    expect(solutions.score).toBe(solutions.max_score);
+    expect(solutions.max_score).toBeGreaterThan(100);
+  });
+
+  it("covers tasks of all five chapters", () => {
+    const chapters = new Set(solutions.tests.map((t: any) => t.number.split(".")[0]));
+    expect([...chapters].sort()).toEqual(["1", "2", "3", "4", "5"]);
+  });
+
+  it("gives the untouched exercises zero, every test failing as not implemented", () => {
+    expect(exercises.score).toBe(0);
+    expect(exercises.max_score).toBe(solutions.max_score);
+    for (const t of exercises.tests) {
+      expect(t.score, t.name).toBe(0);
+      expect(t.output, t.name).toMatch(/^Not implemented yet: Task \d+\.\d+/);
+    }
+  });
+
+  it("writes results.json with Gradescope's fields", () => {
+    for (const r of [solutions, exercises]) {
+      expect(typeof r.score).toBe("number");
+      expect(typeof r.max_score).toBe("number");
+      expect(typeof r.execution_time).toBe("number");
+      expect(typeof r.output).toBe("string");
+      expect(Array.isArray(r.tests)).toBe(true);
+      for (const t of r.tests) {
+        expect(Object.keys(t).sort()).toEqual(["max_score", "name", "number", "output", "score", "status", "visibility"]);
+        expect(typeof t.name).toBe("string");
+        expect(t.name).toMatch(/^\d+\.\d+ /);
+        expect(["visible", "hidden", "after_due_date", "after_published"]).toContain(t.visibility);
+        expect(["passed", "failed"]).toContain(t.status);
+        expect(t.score).toBeLessThanOrEqual(t.max_score);
+      }
+      expect(r.tests.reduce((a: number, t: any) => a + t.score, 0)).toBe(r.score);
+    }
+  });
+});
+
+describe("command-line options", () => {
+  it("--task grades one task", () => {
+    const r = grade(["--solutions", "--task", "4.2"]);
+    expect(new Set(r.tests.map((t: any) => t.number))).toEqual(new Set(["4.2"]));
+    expect(r.score).toBe(r.max_score);
+  });
+
+  it("--tests adds an instructor's hidden tests, run like the public ones", () => {
+    const hidden = path.join(tmp, "hidden");
+    fs.mkdirSync(hidden, { recursive: true });
+    fs.writeFileSync(
+      path.join(hidden, "extra.ts"),
+      `import { suite, expectClose } from "../../lib/grader/harness";
+const { task } = suite<any>("02-sigmoid");
+task("2.1", "hidden: sigmoid(1)", 2, { run: (m) => m.sigmoid(1), check: (g) => expectClose(g, 1 / (1 + Math.exp(-1))) });
+task("2.1", "hidden: a test that fails for everybody", 1, { run: (m) => m.sigmoid(1), check: (g) => expectClose(g, 7) });
+`,
+    );
+    const r = grade(["--solutions", "--task", "2.1", "--tests", hidden]);
+    const extra = r.tests.filter((t: any) => t.name.includes("hidden:"));
+    expect(extra.map((t: any) => [t.score, t.max_score, t.visibility])).toEqual([[2, 2, "after_due_date"], [0, 1, "after_due_date"]]);
+    expect(r.max_score).toBe(r.tests.filter((t: any) => !t.name.includes("hidden:")).reduce((a: number, t: any) => a + t.max_score, 0) + 3);
+  });
+
+  it("rejects an unknown option with a clear message", () => {
+    expect(() => execFileSync(process.execPath, [cli, "--frobnicate"], { encoding: "utf8", stdio: "pipe" })).toThrow(/unknown argument "--frobnicate"/);
+  });
+});
+
+describe("submissions", () => {
+  it("npm run submit writes a zip that round-trips and grades like the folder", () => {
+    const zip = path.join(tmp, "submission.zip");
+    execFileSync(process.execPath, [cli, "submit", "--out", zip], { cwd: root, encoding: "utf8" });
+    const files = unzipSync(new Uint8Array(fs.readFileSync(zip)));
+    const names = Object.keys(files).filter((n) => n.startsWith("exercises/")).sort();
+    const expected = fs.readdirSync(path.join(root, "exercises")).filter((n) => n.endsWith(".ts")).map((n) => `exercises/${n}`).sort();
+    expect(names).toEqual(expected);
+    for (const n of names) expect(Buffer.from(files[n]).toString("utf8")).toBe(fs.readFileSync(path.join(root, n), "utf8"));
+    const r = grade(["--submission", zip, "--task", "1"]);
+    expect(r.score).toBe(0);
+    expect(r.max_score).toBe(solutions.tests.filter((t: any) => t.number.startsWith("1.")).reduce((a: number, t: any) => a + t.max_score, 0));
+  });
+
+  it("batch mode writes one CSV row per zip with per-task columns", () => {
+    const dir = path.join(tmp, "batch");
+    fs.mkdirSync(dir, { recursive: true });
+    const pack = (src: string, names: string[]) => zipSync(Object.fromEntries(names.map((n) => [`exercises/${n}`, fs.readFileSync(path.join(root, src, n))])));
+    fs.writeFileSync(path.join(dir, "alice.zip"), pack("solutions", ["01-chain-rule.ts", "02-sigmoid.ts"]));
+    fs.writeFileSync(path.join(dir, "bob.zip"), pack("exercises", ["01-chain-rule.ts"]));
+    fs.writeFileSync(path.join(dir, "carol.zip"), strToU8("this is not a zip"));
+    const csv = path.join(tmp, "scores.csv");
+    execFileSync(process.execPath, [cli, "--batch", dir, "--csv", csv, "--task", "1,2"], { encoding: "utf8" });
+    const [head, ...rows] = fs.readFileSync(csv, "utf8").trim().split("\n");
+    expect(head).toBe("submission,score,max_score,task 1.1,task 1.2,task 1.3,task 2.1,task 2.2,task 2.3,task 2.4,error");
+    const cells = rows.map((r) => r.split(","));
+    expect(cells.map((c) => c[0])).toEqual(["alice.zip", "bob.zip", "carol.zip"]);
+    expect(cells[0][1]).toBe(cells[0][2]);
+    expect(cells[1][1]).toBe("0");
+    expect(cells[1][2]).toBe(cells[0][2]);
+    expect(cells[2].slice(-1)[0]).toMatch(/not a readable zip/);
+  });
+});
+
+describe("Gradescope bundle", () => {
+  it("run_autograder grades /autograder/submission into /autograder/results/results.json", () => {
+    const zip = path.join(tmp, "autograder.zip");
+    execFileSync(process.execPath, [cli, "autograder-zip", "--out", zip], { cwd: root, encoding: "utf8" });
+    const files = unzipSync(new Uint8Array(fs.readFileSync(zip)));
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(["setup.sh", "run_autograder", "package.json", "dist/grader/cli.js", "test/tasks/01-chain-rule.task.ts"]));
+    expect(Object.keys(files).some((n) => n.startsWith("solutions/"))).toBe(false);
+    // A fake /autograder: the bundle in source/ (dependencies linked instead of setup.sh's npm ci), a submission.
+    const ag = path.join(tmp, "autograder");
+    for (const [name, data] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(ag, "source", name)), { recursive: true });
+      fs.writeFileSync(path.join(ag, "source", name), data);
+    }
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(ag, "source", "node_modules"));
+    fs.mkdirSync(path.join(ag, "submission", "my-work"), { recursive: true });
+    for (const n of ["01-chain-rule.ts", "02-sigmoid.ts"]) fs.copyFileSync(path.join(root, "solutions", n), path.join(ag, "submission", "my-work", n));
+    execFileSync("bash", [path.join(ag, "source", "run_autograder")], { env: { ...process.env, AUTOGRADER_ROOT: ag }, encoding: "utf8", timeout: 120_000 });
+    const r = JSON.parse(fs.readFileSync(path.join(ag, "results", "results.json"), "utf8"));
+    const ch12 = solutions.tests.filter((t: any) => /^[12]\./.test(t.number)).reduce((a: number, t: any) => a + t.max_score, 0);
+    expect(r.score).toBe(ch12);
+    expect(r.max_score).toBe(solutions.max_score);
+    expect(r.tests.find((t: any) => t.number === "4.1").output).toMatch(/04-convolution.ts was not found/);
+  });
+});
+
+describe("programmatic API", () => {
+  it("gradeTasks({ target, tasks }) returns structured results from a fresh process", () => {
+    const script = `require(${JSON.stringify(path.join(root, "dist", "grader", "index.js"))}).gradeTasks({ target: "solutions", tasks: ["1.1", "2.2"] }).then((r) => console.log(JSON.stringify({ score: r.score, max: r.maxScore, tasks: r.tasks.map((t) => t.id), statuses: r.tests.map((t) => t.status) })))`;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }));
+    expect(out.tasks).toEqual(["1.1", "2.2"]);
+    expect(out.score).toBe(out.max);
+    expect(new Set(out.statuses)).toEqual(new Set(["passed"]));
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The workbook end to end: every notebook runs through the real tslab kernel (nbconvert
+ * --execute, quick mode), its HTML export is opened in chromium, and each plot must be drawn.
+ * Also checks, in chromium only, that the plot helpers' HTML draws without Jupyter.
+ *
+ * Without Jupyter or chromium these tests are skipped (with the reason in the test name), except
+ * under CI, where they fail. Screenshots go to test/artifacts/screenshots/.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as plot from "../../lib/plot";
+import { plotlyScriptTag } from "../../lib/plot/html";
+import { installKernel } from "../../lib/tools/install-kernel";
+import { ROOT, isCI } from "../../lib/tools/jupyter";
+import { ARTIFACTS, type NotebookResult, describeFailure, findNbconvertPython, listNotebooks, runNotebook } from "../../lib/tools/notebook-runner";
+import { CHROMIUM, checkPage, countFigures, openBrowser } from "./browser";
+
+const python = findNbconvertPython();
+const haveChromium = fs.existsSync(CHROMIUM);
+const SCREENSHOTS = path.join(ARTIFACTS, "screenshots");
+const NOTEBOOK_TIMEOUT = Number(process.env.GRADWORK_NOTEBOOK_TIMEOUT ?? 600);
+
+function skipReason(missing: string[]): string {
+  return `SKIPPED: ${missing.join(" and ")} not installed (apt-get install ${missing.includes("chromium") ? "chromium " : ""}${
+    missing.some((m) => m.startsWith("Jupyter")) ? "jupyter-notebook jupyter-nbconvert jupyter-client jupyter-nbformat" : ""
+  }; see .ci/run)`;
+}
+
+let browser: Awaited<ReturnType<typeof openBrowser>> | null = null;
+afterAll(async () => {
+  await browser?.close();
+});
+async function context() {
+  browser ??= await openBrowser();
+  return browser.context;
+}
+
+describe.runIf(haveChromium || isCI())("plot helpers in chromium (no Jupyter)", () => {
+  it("draws line, scatter, heatmap, confusion matrix, live figure and images offline", async () => {
+    expect(haveChromium, `chromium is required under CI but ${CHROMIUM} is missing`).toBe(true);
+    const live = plot.live({ title: "live", names: ["a", "b"] });
+    for (let i = 0; i < 30; i++) live.push(i % 2 ? "a" : "b", i, Math.sqrt(i));
+    const parts = [
+      plot.line({ ys: [[1, 2, 3], [3, 1, 2]], names: ["p", "q"], title: "line" }),
+      plot.scatter({ x: [0, 1, 0, 1], y: [0, 0, 1, 1], groups: [0, 1, 1, 0], title: "scatter" }),
+      plot.heatmap({ z: [[1, 2], [3, 4]], title: "heatmap" }),
+      plot.confusionMatrix([[3, 1], [0, 4]], ["cat", "dog"]),
+      live.html(),
+      plot.imageGrid(new Uint8Array(2 * 3 * 4 * 4).map((_, i) => (i * 37) % 256), { shape: [2, 3, 4, 4], labels: ["x", "y"] }),
+      plot.table([{ check: "rendered", ok: true }]),
+      plot.svg('<svg width="40" height="20"><rect width="40" height="20" fill="teal"/></svg>'),
+    ] as string[];
+    // The bundle goes last: the figures must wait for it, as they do for a bundle embedded later in a page.
+    const page = `<!doctype html><html><body>${parts.join("\n")}${plotlyScriptTag()}</body></html>`;
+    const file = path.join(ARTIFACTS, "plot-helpers.html");
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(file, page);
+    const report = await checkPage(await context(), file, 5, path.join(SCREENSHOTS, "plot-helpers.png"));
+    expect(report.errors).toEqual([]);
+    expect(report.figures.map((f) => f.traces)).toEqual([2, 2, 1, 1, 2]);
+    for (const f of report.figures) expect(f.shapes, `figure ${f.id} drew nothing`).toBeGreaterThan(0);
+    expect(report.figures[4].points).toBe(30);
+    expect(report.images).toEqual({ total: 3, loaded: 3 });
+  });
+});
+
+const missing = [python ? "" : "Jupyter (nbconvert)", haveChromium ? "" : "chromium"].filter(Boolean);
+if (missing.length > 0 && !isCI()) {
+  console.warn(`test/notebooks: ${skipReason(missing)}`);
+  describe("notebooks", () => {
+    it.skip(`notebooks: ${skipReason(missing)}`, () => {});
+  });
+} else {
+  describe("notebooks (tslab kernel, nbconvert, chromium)", () => {
+    const notebooks = fs.existsSync(path.join(ROOT, "notebooks")) ? listNotebooks() : [];
+    const results = new Map<string, NotebookResult>();
+
+    beforeAll(() => {
+      expect(missing, `CI is set, so Jupyter and chromium are required; missing: ${missing.join(", ")}`).toEqual([]);
+      expect(fs.existsSync(path.join(ROOT, "dist", "index.js")), "dist/index.js is missing: run `npm run build` (npm test does)").toBe(true);
+      const kernel = installKernel();
+      expect(kernel.ok, kernel.message).toBe(true);
+    });
+
+    it("finds the notebooks", () => {
+      expect(notebooks.map((f) => path.basename(f))).toContain("00-setup-check.ipynb");
+    });
+
+    for (const file of notebooks) {
+      const name = path.basename(file, ".ipynb");
+      it(`${name}: every cell runs without error`, async () => {
+        const env = { ...process.env, GRADWORK_QUICK: process.env.GRADWORK_QUICK ?? "1" };
+        const r = await runNotebook(file, { python: python!, timeoutSec: NOTEBOOK_TIMEOUT, env });
+        results.set(name, r);
+        console.log(`${name}: executed in ${r.seconds.toFixed(1)} s${r.slowest.length ? ` (slowest ${r.slowest.join(", ")})` : ""}`);
+        expect(describeFailure(r)).toBe("");
+      }, (NOTEBOOK_TIMEOUT + 120) * 1000);
+
+      it(`${name}: its HTML export draws every plot in chromium`, async () => {
+        const r = results.get(name);
+        expect(r?.html, `${name} has no HTML export (did it execute?)`).toBeTruthy();
+        const expected = countFigures(r!.executed!);
+        const report = await checkPage(await context(), r!.html!, expected, path.join(SCREENSHOTS, `${name}.png`));
+        expect(report.errors, `console errors in ${name}.html`).toEqual([]);
+        expect(report.waiting, "figures waiting for plotly.js").toEqual([]);
+        expect(report.figures.length, `plotly figures drawn in ${name}.html`).toBe(expected);
+        for (const f of report.figures) {
+          expect(f.traces, `figure ${f.id} has no traces`).toBeGreaterThan(0);
+          expect(f.shapes, `figure ${f.id} drew no SVG paths or images`).toBeGreaterThan(0);
+        }
+        expect(report.images.loaded, "image-grid images that failed to decode").toBe(report.images.total);
+      }, 120_000);
+    }
+  });
+}

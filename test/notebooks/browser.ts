@@ -1,0 +1,109 @@
+/**
+ * Opening HTML pages in Debian's chromium (playwright-core) and checking what the plot helpers drew.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type BrowserContext, chromium } from "playwright-core";
+
+/** SVG elements plotly draws for data: line and marker paths of traces, heatmap images. */
+const DRAWN = "g.trace path, g.trace image, g.hm image, .heatmaplayer image";
+
+export const CHROMIUM = process.env.GRADWORK_CHROMIUM ?? "/usr/bin/chromium";
+
+export interface PageReport {
+  /** Figures drawn by plotly, with their trace count and drawn SVG elements. */
+  figures: Array<{ id: string; traces: number; points: number; shapes: number }>;
+  /** Image-grid and SVG images, and how many decoded with a non-zero size. */
+  images: { total: number; loaded: number };
+  /** Console errors and uncaught exceptions (blocked external resources are left out). */
+  errors: string[];
+  /** Figure divs still showing the "plotly.js is not loaded" message. */
+  waiting: string[];
+}
+
+/** A headless chromium with a fresh profile; call `close()` when done. */
+export async function openBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "gradwork-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1100, height: 900 },
+    args: [
+      "--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync",
+    ],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Loads `file` (external http(s) requests are blocked: the check must pass offline), waits until
+ * `expectedFigures` plotly figures are drawn, collects what is on the page and saves a screenshot.
+ */
+export async function checkPage(context: BrowserContext, file: string, expectedFigures: number, screenshot: string): Promise<PageReport> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() !== "error") return;
+    const url = msg.location().url ?? "";
+    if (/^https?:/.test(url) || /ERR_BLOCKED_BY_CLIENT|net::ERR_FAILED/.test(msg.text())) return; // blocked CDN script
+    errors.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+  await page.route(/^https?:\/\//, (route) => route.abort("blockedbyclient"));
+  try {
+    await page.goto(`file://${file}`, { waitUntil: "load", timeout: 60_000 });
+    // Wait until the expected figures exist and each has drawn something (plotly draws asynchronously).
+    await page
+      .waitForFunction(
+        ({ n, sel }) => {
+          const figs = [...document.querySelectorAll(".js-plotly-plot")];
+          return figs.length >= n && figs.every((el) => el.querySelectorAll(sel).length > 0);
+        },
+        { n: expectedFigures, sel: DRAWN },
+        { timeout: 30_000 },
+      )
+      .catch(() => undefined); // reported through the counts below
+    const report = await page.evaluate((sel) => {
+      const figures = [...document.querySelectorAll<HTMLElement>(".js-plotly-plot")].map((el) => {
+        const data = ((el as unknown as { data?: Array<{ x?: unknown[]; z?: unknown[] }> }).data ?? []);
+        const points = data.reduce((n, t) => n + (Array.isArray(t.x) ? t.x.length : Array.isArray(t.z) ? t.z.length : 0), 0);
+        const shapes = el.querySelectorAll(sel).length;
+        return { id: el.id, traces: data.length, points, shapes };
+      });
+      const imgs = [...document.querySelectorAll<HTMLImageElement>(".gw-image-grid img, .gw-svg img")];
+      const waiting = [...document.querySelectorAll<HTMLElement>(".gw-plot")]
+        .filter((el) => /not loaded/.test(el.textContent ?? ""))
+        .map((el) => el.id);
+      return { figures, images: { total: imgs.length, loaded: imgs.filter((i) => i.complete && i.naturalWidth > 0).length }, waiting };
+    }, DRAWN);
+    fs.mkdirSync(path.dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    return { ...report, errors };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Number of plot-helper figures (divs of class gw-plot) in the outputs of an executed notebook. */
+export function countFigures(executedNotebook: string): number {
+  const nb = JSON.parse(fs.readFileSync(executedNotebook, "utf8")) as {
+    cells: Array<{ outputs?: Array<{ data?: Record<string, string | string[]> }> }>;
+  };
+  let n = 0;
+  for (const cell of nb.cells) {
+    for (const out of cell.outputs ?? []) {
+      const html = out.data?.["text/html"];
+      const text = Array.isArray(html) ? html.join("") : (html ?? "");
+      n += (text.match(/class="gw-plot"/g) ?? []).length;
+    }
+  }
+  return n;
+}
