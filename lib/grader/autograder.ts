@@ -9,7 +9,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { zipSync, strToU8 } from "fflate";
+import type * as Fflate from "fflate";
+
+/** fflate, loaded on first use (the library re-exports the grader; loading it must stay cheap). */
+function fflate(): typeof Fflate {
+  return require("fflate") as typeof Fflate;
+}
 
 /** setup.sh: run once by Gradescope when the autograder image is built. */
 export const SETUP_SH = `#!/usr/bin/env bash
@@ -68,13 +73,13 @@ export function writeAutograderZip(root: string, outFile: string, opts: { hidden
   if (!fs.existsSync(path.join(root, "dist", "grader", "cli.js"))) throw new Error(`${root}/dist/grader/cli.js is missing: run "npm run build" first`);
   const entries: Record<string, Uint8Array> = {};
   const exec = { "setup.sh": SETUP_SH, run_autograder: RUN_AUTOGRADER };
-  for (const [n, text] of Object.entries(exec)) entries[n] = strToU8(text);
+  for (const [n, text] of Object.entries(exec)) entries[n] = fflate().strToU8(text);
   for (const f of ["package.json", "package-lock.json"]) if (fs.existsSync(path.join(root, f))) entries[f] = fs.readFileSync(path.join(root, f));
   addTree(entries, path.join(root, "dist"), "dist", (rel) => !rel.endsWith(".map"));
   addTree(entries, path.join(root, "test", "tasks"), "test/tasks");
   if (opts.hiddenTests) addTree(entries, path.resolve(opts.hiddenTests), "hidden-tests");
   // Unix mode bits so that Gradescope can execute the two scripts.
-  const zipped = zipSync(
+  const zipped = fflate().zipSync(
     Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, k in exec ? [v, { os: 3, attrs: 0o100755 << 16 }] : v])) as any,
     { level: 6 },
   );

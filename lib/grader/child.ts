@@ -11,6 +11,21 @@ import * as harness from "./harness";
 import { compileTests, type TestSource } from "./loader";
 import type { TaskTest } from "./harness";
 
+// Under Node 20's permission model fs.existsSync throws ERR_ACCESS_DENIED for a path outside the
+// sandbox (later Node versions return false). Library code that probes for optional files at load
+// time (e.g. the CIFAR-10 mirror) must see "not there" rather than crash.
+{
+  const fs = require("node:fs") as typeof import("node:fs");
+  const exists = fs.existsSync;
+  fs.existsSync = ((p: import("node:fs").PathLike) => {
+    try {
+      return exists(p);
+    } catch {
+      return false;
+    }
+  }) as typeof fs.existsSync;
+}
+
 // Intrinsics captured before student code can touch them.
 const send = process.send!.bind(process);
 const isArray = Array.isArray;
@@ -143,12 +158,18 @@ process.on("unhandledRejection", (e) => {
 
 process.on("message", (m: Init | Run) => {
   if (m.type === "init") {
-    studentDir = m.studentDir;
-    req = createRequire(path.join(studentDir, "__grader__.js"));
-    const gradwork = req("gradwork");
-    if (m.backend) (gradwork as any).setBackend?.(m.backend);
-    tests = compileTests(m.sources, { gradwork, harness });
-    send({ type: "ready", count: tests.length, ids: tests.map((t) => `${t.id} ${t.name}`) });
+    try {
+      studentDir = m.studentDir;
+      req = createRequire(path.join(studentDir, "__grader__.js"));
+      const gradwork = req("gradwork");
+      if (m.backend) (gradwork as any).setBackend?.(m.backend);
+      tests = compileTests(m.sources, { gradwork, harness });
+      send({ type: "ready", count: tests.length, ids: tests.map((t) => `${t.id} ${t.name}`) });
+    } catch (e) {
+      // No student code has run yet: this is a problem of the installation or of the tests.
+      const err = e as { message?: string; code?: string; resource?: string };
+      send({ type: "init-error", message: `${err.message ?? String(e)}${err.resource ? ` (${err.code}: ${err.resource})` : ""}` });
+    }
   } else if (m.type === "run") {
     void runTest(m);
   }

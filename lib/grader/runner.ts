@@ -100,6 +100,9 @@ class Child {
         "--experimental-permission",
         `--allow-fs-read=${sandboxDir}/*`,
         `--allow-fs-read=${dist}/*`,
+        // A folder given without "/*" is readable with everything under it (and a symlinked package
+        // folder can be read as a link). Giving both forms trips an assertion in Node 20.
+        ...runtimeDependencyDirs().map((d) => `--allow-fs-read=${d}`),
         "--allow-worker",
         "--disable-warning=ExperimentalWarning",
         // Worker threads (the cpu backend's pool) stay under the same permission model in Node 20.
@@ -150,6 +153,9 @@ class Child {
           clearTimeout(timer);
           this.proc.off("message", onMsg);
           resolve();
+        } else if (m && m.type === "init-error") {
+          clearTimeout(timer);
+          reject(new Error(`loading the library and the tests failed: ${String(m.message)}`));
         }
       };
       this.proc.on("message", onMsg);
@@ -198,6 +204,32 @@ class Child {
     clearInterval(this.memTimer);
     if (this.alive) this.proc.kill("SIGKILL");
   }
+}
+
+/**
+ * Real paths of the library's runtime dependencies (public npm packages the built library may load),
+ * readable by the sandbox. Never the package's own self-link, which points at the repository root.
+ */
+function runtimeDependencyDirs(): string[] {
+  const root = repoRoot();
+  const deps = Object.keys(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).dependencies ?? {});
+  const out: string[] = [];
+  for (const name of deps) {
+    if (name === "gradwork") continue;
+    let dir: string;
+    try {
+      dir = path.join(root, "node_modules", name);
+      if (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(require.resolve(`${name}/package.json`, { paths: [root] }));
+    } catch {
+      continue; // not installed, or its package.json is not exported
+    }
+    // Both the path module resolution looks at and its real path (node_modules may hold symlinks).
+    for (const d of new Set([dir, fs.realpathSync(dir)])) {
+      if (!path.relative(d, root).startsWith("..")) continue; // d is the root or holds it: never
+      out.push(d);
+    }
+  }
+  return out;
 }
 
 function selected(t: TaskTest, tasks: string[] | undefined): boolean {

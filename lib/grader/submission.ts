@@ -11,7 +11,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { unzipSync, zipSync } from "fflate";
+import type * as Fflate from "fflate";
+
+/** fflate, loaded on first use (the library re-exports the grader; loading it must stay cheap). */
+function fflate(): typeof Fflate {
+  return require("fflate") as typeof Fflate;
+}
 
 const MAX_ENTRY = 2_000_000;
 const MAX_TOTAL = 50_000_000;
@@ -30,7 +35,7 @@ export function writeSubmission(root: string, outFile: string): string[] {
   const nb = path.join(root, "notebooks");
   if (fs.existsSync(nb)) for (const n of fs.readdirSync(nb).sort()) if (n.endsWith(".ipynb")) entries[`notebooks/${n}`] = fs.readFileSync(path.join(nb, n));
   if (Object.keys(entries).length === 0) throw new Error(`no exercise files found in ${ex}`);
-  fs.writeFileSync(outFile, zipSync(entries, { level: 6 }));
+  fs.writeFileSync(outFile, fflate().zipSync(entries, { level: 6 }));
   return Object.keys(entries);
 }
 
@@ -71,7 +76,7 @@ export function extractSubmission(zipFile: string): string {
   let total = 0;
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(new Uint8Array(fs.readFileSync(zipFile)), {
+    files = fflate().unzipSync(new Uint8Array(fs.readFileSync(zipFile)), {
       filter: (f) => {
         const keep = /\.ts$/.test(f.name) && !f.name.endsWith(".d.ts") && f.originalSize <= MAX_ENTRY && total + f.originalSize <= MAX_TOTAL;
         if (keep) total += f.originalSize;

@@ -17,12 +17,12 @@ import {
 import type { Grid } from "./data";
 import { type FigureSpec, figureHtml, svgHtml } from "./html";
 import { type ImageGridOptions, type LabelledImage, imageGridHtml } from "./image-grid";
-import { ensurePlotly, inKernel, kernelDisplay } from "./kernel";
+import { InterruptedError, ensurePlotly, inKernel, kernelDisplay, yieldToKernel } from "./kernel";
 import { LiveFigure, type LiveOptions } from "./live";
 import { type Row, type TableOptions, tableHtml } from "./table";
 
 export type { HeatmapOptions, LineOptions, ScatterOptions, ImageGridOptions, LabelledImage, LiveOptions, TableOptions, Row, FigureSpec };
-export { LiveFigure, inKernel };
+export { LiveFigure, InterruptedError, inKernel, yieldToKernel };
 export type { Grid, Series, TensorLike } from "./data";
 
 function showHtml(html: string): string | void {

@@ -27,16 +27,75 @@ interface TslabJupyter {
 
 const JUPYTER_JS = /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/;
 
-/** The tslab module of the running kernel, or null outside a kernel. */
-function findTslab(): TslabPublic | null {
+/** tslab's jupyter module (with its file name) in a running kernel, or null. */
+function findJupyter(): { file: string; jupyter: TslabJupyter } | null {
   for (const [file, mod] of Object.entries(require.cache)) {
     if (!JUPYTER_JS.test(file) || mod === undefined) continue;
     const jupyter = mod.exports as TslabJupyter;
     // Set by tslab when it handles an execute request; null when tslab is merely loaded.
     if (jupyter.lastWriteDisplayData == null) continue;
-    return require(path.join(path.dirname(file), "public.js")) as TslabPublic;
+    return { file, jupyter };
   }
   return null;
+}
+
+/** The tslab module of the running kernel, or null outside a kernel. */
+function findTslab(): TslabPublic | null {
+  const found = findJupyter();
+  if (!found) return null;
+  listenForInterrupts();
+  return require(path.join(path.dirname(found.file), "public.js")) as TslabPublic;
+}
+
+/** Thrown by `yieldToKernel()` (and `LiveFigure.flush()`) in a loop that the stop button interrupted. */
+export class InterruptedError extends Error {
+  constructor() {
+    super("stopped: the kernel was interrupted (stop button) while this loop was running; values computed before the stop are kept");
+    this.name = "InterruptedError";
+  }
+}
+
+// tslab gives every cell execution its own output writer, so the writer identifies a cell run.
+let listening = false;
+let interruptedRun: unknown;
+let lastYieldRun: unknown;
+
+function listenForInterrupts(): void {
+  if (listening) return;
+  listening = true;
+  // tslab's own handler ends the cell; an awaited loop would go on in the background unless it
+  // notices, so remember which cell run was current when the interrupt came.
+  process.on("SIGINT", () => {
+    interruptedRun = findJupyter()?.jupyter.lastWriteDisplayData;
+  });
+}
+
+/**
+ * Lets the notebook breathe inside a long loop: yields to the event loop (so outputs and live
+ * plots reach the page) and throws `InterruptedError` when the stop button was pressed while the
+ * loop ran. Without it, Jupyter's stop button ends an async cell but its loop keeps running in the
+ * background. Outside a kernel it only yields.
+ * @example
+ * for (let step = 0; step < 1000; step++) { trainStep(); await gw.plot.yieldToKernel(); }
+ */
+export async function yieldToKernel(): Promise<void> {
+  checkInterrupted();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  checkInterrupted();
+}
+
+/** Throws InterruptedError if the cell run that last yielded was interrupted. */
+export function checkInterrupted(): void {
+  const found = findJupyter();
+  if (!found) return;
+  listenForInterrupts();
+  const hit = interruptedRun !== undefined && interruptedRun === lastYieldRun;
+  lastYieldRun = found.jupyter.lastWriteDisplayData;
+  if (hit) {
+    interruptedRun = undefined;
+    lastYieldRun = undefined;
+    throw new InterruptedError();
+  }
 }
 
 /**

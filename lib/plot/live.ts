@@ -7,7 +7,7 @@
  */
 import { lineFigure } from "./figures";
 import { type FigureSpec, figureHtml, uniqueId } from "./html";
-import { type KernelDisplay, ensurePlotly, newKernelDisplay } from "./kernel";
+import { type KernelDisplay, ensurePlotly, newKernelDisplay, yieldToKernel } from "./kernel";
 
 export interface LiveOptions {
   title?: string;
@@ -68,11 +68,12 @@ export class LiveFigure {
 
   /**
    * Redraws if due, then yields to the event loop so the update reaches the notebook. Await it in
-   * training loops: `await fig.flush()` (it costs well under a millisecond).
+   * training loops: `await fig.flush()` (it costs well under a millisecond). When the stop button
+   * was pressed it throws `InterruptedError`, which ends the loop (see `yieldToKernel`).
    */
   async flush(): Promise<void> {
     this.maybeDraw();
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToKernel();
   }
 
   /** The recorded points of every series. */

@@ -30,30 +30,38 @@ describe("hostile submissions", () => {
     const expected: Expected = JSON.parse(fs.readFileSync(path.join(casesDir, name, "expected.json"), "utf8"));
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gw-hostile-"));
     const out = path.join(tmp, "results.json");
-    const t0 = Date.now();
-    const stdout = execFileSync(process.execPath, [cli, "--target", path.join(casesDir, name), "--task", "1", "--timeout", "2", "--memory", "256", "--out", out, "--json"], {
-      cwd: tmp,
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    const seconds = (Date.now() - t0) / 1000;
-    const printed = JSON.parse(stdout);
-    const written = JSON.parse(fs.readFileSync(out, "utf8"));
-    // results.json is the grader's, whatever the submission tried to write or print.
-    expect(written).toEqual(printed);
-    expect(written.max_score).toBe(15);
-    expect(written.score).toBe(expected.score);
-    expect(written.tests.reduce((a: number, t: any) => a + t.score, 0)).toBe(expected.score);
-    for (const [task, text] of Object.entries(expected.messages ?? {})) {
-      const outputs = written.tests.filter((t: any) => t.number === task && t.score === 0).map((t: any) => t.output);
-      expect(outputs.length, `a failed test of task ${task}`).toBeGreaterThan(0);
-      expect(outputs.some((o: string) => o.includes(text)), `a message of task ${task} mentions "${text}": ${outputs[0]}`).toBe(true);
+    try {
+      check(name, expected, tmp, out);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
-    if (expected.absent) expect(JSON.stringify(written)).not.toContain(expected.absent);
-    if (expected.maxSeconds) expect(seconds).toBeLessThan(expected.maxSeconds);
-    // Nothing the submission tried to write landed outside the grader's own file.
-    expect(fs.readdirSync(tmp)).toEqual(["results.json"]);
-    expect(fs.existsSync(path.join(root, "results.json")) && fs.readFileSync(path.join(root, "results.json"), "utf8").includes("1000")).toBe(false);
-    fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
+
+/** Grade case `name` into `out` and compare with its expected.json. */
+function check(name: string, expected: Expected, tmp: string, out: string): void {
+  const t0 = Date.now();
+  const stdout = execFileSync(process.execPath, [cli, "--target", path.join(casesDir, name), "--task", "1", "--timeout", "2", "--memory", "256", "--out", out, "--json"], {
+    cwd: tmp,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  const printed = JSON.parse(stdout);
+  const written = JSON.parse(fs.readFileSync(out, "utf8"));
+  // results.json is the grader's, whatever the submission tried to write or print.
+  expect(written).toEqual(printed);
+  expect(written.max_score).toBe(15);
+  expect(written.score).toBe(expected.score);
+  expect(written.tests.reduce((a: number, t: any) => a + t.score, 0)).toBe(expected.score);
+  for (const [task, text] of Object.entries(expected.messages ?? {})) {
+    const outputs = written.tests.filter((t: any) => t.number === task && t.score === 0).map((t: any) => t.output);
+    expect(outputs.length, `a failed test of task ${task}`).toBeGreaterThan(0);
+    expect(outputs.some((o: string) => o.includes(text)), `a message of task ${task} mentions "${text}": ${outputs[0]}`).toBe(true);
+  }
+  if (expected.absent) expect(JSON.stringify(written)).not.toContain(expected.absent);
+  if (expected.maxSeconds) expect(seconds).toBeLessThan(expected.maxSeconds);
+  // Nothing the submission tried to write landed outside the grader's own file.
+  expect(fs.readdirSync(tmp)).toEqual(["results.json"]);
+  expect(fs.existsSync(path.join(root, "results.json")) && fs.readFileSync(path.join(root, "results.json"), "utf8").includes("1000")).toBe(false);
+}

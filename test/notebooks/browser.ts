@@ -64,7 +64,8 @@ export async function checkPage(context: BrowserContext, file: string, expectedF
     await page
       .waitForFunction(
         ({ n, sel }) => {
-          const figs = [...document.querySelectorAll(".js-plotly-plot")];
+          const doc = (globalThis as any).document; // runs in the page (this project has no DOM types)
+          const figs: any[] = [...doc.querySelectorAll(".js-plotly-plot")];
           return figs.length >= n && figs.every((el) => el.querySelectorAll(sel).length > 0);
         },
         { n: expectedFigures, sel: DRAWN },
@@ -72,14 +73,15 @@ export async function checkPage(context: BrowserContext, file: string, expectedF
       )
       .catch(() => undefined); // reported through the counts below
     const report = await page.evaluate((sel) => {
-      const figures = [...document.querySelectorAll<HTMLElement>(".js-plotly-plot")].map((el) => {
-        const data = ((el as unknown as { data?: Array<{ x?: unknown[]; z?: unknown[] }> }).data ?? []);
+      const doc = (globalThis as any).document;
+      const figures = ([...doc.querySelectorAll(".js-plotly-plot")] as any[]).map((el) => {
+        const data: Array<{ x?: unknown[]; z?: unknown[] }> = el.data ?? [];
         const points = data.reduce((n, t) => n + (Array.isArray(t.x) ? t.x.length : Array.isArray(t.z) ? t.z.length : 0), 0);
         const shapes = el.querySelectorAll(sel).length;
-        return { id: el.id, traces: data.length, points, shapes };
+        return { id: el.id as string, traces: data.length, points, shapes: shapes as number };
       });
-      const imgs = [...document.querySelectorAll<HTMLImageElement>(".gw-image-grid img, .gw-svg img")];
-      const waiting = [...document.querySelectorAll<HTMLElement>(".gw-plot")]
+      const imgs: any[] = [...doc.querySelectorAll(".gw-image-grid img, .gw-svg img")];
+      const waiting: string[] = ([...doc.querySelectorAll(".gw-plot")] as any[])
         .filter((el) => /not loaded/.test(el.textContent ?? ""))
         .map((el) => el.id);
       return { figures, images: { total: imgs.length, loaded: imgs.filter((i) => i.complete && i.naturalWidth > 0).length }, waiting };
