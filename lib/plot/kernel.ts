@@ -64,9 +64,13 @@ function listenForInterrupts(): void {
   if (listening) return;
   listening = true;
   // tslab's own handler ends the cell; an awaited loop would go on in the background unless it
-  // notices, so remember which cell run was current when the interrupt came.
-  process.on("SIGINT", () => {
-    interruptedRun = findJupyter()?.jupyter.lastWriteDisplayData;
+  // notices, so remember which cell run was current when the interrupt came. Registered after the
+  // current cell's synchronous part: cells run with vm's breakOnSigint, and a SIGINT listener
+  // added during that run stops interrupts from reaching tslab (the kernel then cannot be stopped).
+  setImmediate(() => {
+    process.on("SIGINT", () => {
+      interruptedRun = findJupyter()?.jupyter.lastWriteDisplayData;
+    });
   });
 }
 

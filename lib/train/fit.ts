@@ -10,6 +10,7 @@ import type { Tensor } from "../tensor/tensor";
 import { predictions } from "./metrics";
 import { applySchedule, cosineLR, oneCycleLR, stepLR } from "./schedules";
 import type { LRSchedule } from "./schedules";
+import { InterruptedError, inKernel, yieldToKernel } from "../plot/kernel";
 
 /** What `fit` needs from an optimizer (every gw.optim optimizer). */
 export interface OptimizerLike {
@@ -84,7 +85,9 @@ export interface FitOptions {
   progress?: boolean;
 }
 
-const tick = () => new Promise<void>((r) => setImmediate(r));
+// Yields to the event loop; inside tslab it also throws InterruptedError after the stop button
+// (otherwise an awaited loop keeps running in the background after the cell ends).
+const tick = () => yieldToKernel();
 
 /**
  * Resolve fit's `schedule` option to a function of the step (or undefined).
@@ -178,7 +181,9 @@ export async function fit(model: Module, opts: FitOptions): Promise<FitHistory> 
   const onSigint = () => {
     interrupted = true;
   };
-  const listen = process.listenerCount("SIGINT") > 0;
+  // (not inside tslab: a SIGINT listener added during a cell's synchronous part would stop interrupts
+  // from reaching the kernel; there yieldToKernel notices the stop button instead)
+  const listen = process.listenerCount("SIGINT") > 0 && !inKernel();
   if (listen) process.on("SIGINT", onSigint);
   const shouldStop = () => interrupted || opts.signal?.aborted === true;
 
@@ -212,7 +217,12 @@ export async function fit(model: Module, opts: FitOptions): Promise<FitHistory> 
         const verdict = await opts.onStep?.({ epoch, step, batch, batches, loss: lossValue, accuracy: hit / n, lr, imagesPerSecond: rate });
         step++;
         batch++;
-        await tick();
+        try {
+          await tick();
+        } catch (e) {
+          if (!(e instanceof InterruptedError)) throw e;
+          interrupted = true;
+        }
         if (verdict === false || shouldStop()) {
           history.stopped = true;
           break;

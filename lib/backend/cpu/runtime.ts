@@ -102,11 +102,14 @@ export function loadKernels(dir = builtDir()): Kernels | string {
   // slow baseline code for its first dozen calls. The flag is put back right after compiling.
   setFlagsFromString("--no-wasm-dynamic-tiering");
   try {
-    try {
-      setFlagsFromString(RELAXED_FLAG);
-      return { module: new wasmApi.Module(readFileSync(relaxedPath)), relaxed: true };
-    } catch {
-      // no relaxed SIMD in this engine: plain SIMD below
+    // GRADWORK_RELAXED_SIMD=0 forces the plain-SIMD kernels (to test that path)
+    if (process.env.GRADWORK_RELAXED_SIMD !== "0") {
+      try {
+        setFlagsFromString(RELAXED_FLAG);
+        return { module: new wasmApi.Module(readFileSync(relaxedPath)), relaxed: true };
+      } catch {
+        // no relaxed SIMD in this engine: plain SIMD below
+      }
     }
     try {
       return { module: new wasmApi.Module(readFileSync(simdPath)), relaxed: false };

@@ -83,6 +83,28 @@ describe("cpu backend thread pool", () => {
     expect(loadKernels(join(root, "no-such-dir"))).toMatch(/not built/);
   });
 
+  it("computes the same products with the plain-SIMD kernels (no relaxed SIMD)", async () => {
+    const script = `
+      const cpu = require(${JSON.stringify(join(root, "dist/backend/cpu/index.js"))});
+      const { referenceBackend } = require(${JSON.stringify(join(root, "dist/backend/reference/index.js"))});
+      cpu.setNumThreads(2);
+      const m = 70, n = 50, k = 300, a = new Float32Array(m * k).map((_, i) => Math.sin(i)), b = new Float32Array(k * n).map((_, i) => Math.cos(i));
+      const g = (out) => ({ batch: 1, m, n, k, a, aOffset: 0, aBatchStride: 0, transA: false, b, bOffset: 0, bBatchStride: 0, transB: true, out });
+      const o1 = new Float32Array(m * n), o2 = new Float32Array(m * n);
+      cpu.cpuBackend.matmul(g(o1)); referenceBackend.matmul(g(o2));
+      let err = 0; for (let i = 0; i < o1.length; i++) err = Math.max(err, Math.abs(o1[i] - o2[i]));
+      console.log(JSON.stringify({ relaxed: cpu.cpuBackendInfo().relaxedSimd, err }));`;
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ["-e", script], { env: { ...process.env, GRADWORK_RELAXED_SIMD: "0" }, stdio: ["ignore", "pipe", "inherit"] });
+      let stdout = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.on("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child exited with ${code}`))));
+    });
+    const r = JSON.parse(out);
+    expect(r.relaxed).toBe(false);
+    expect(r.err).toBeLessThan(1e-3);
+  });
+
   it("lets a script that used the pool exit promptly", async () => {
     const script = `
       const cpu = require(${JSON.stringify(join(root, "dist/backend/cpu/index.js"))});

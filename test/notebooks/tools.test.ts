@@ -1,0 +1,80 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { kernelSpec } from "../../lib/tools/install-kernel";
+import { ROOT, isCI, pythonCandidates } from "../../lib/tools/jupyter";
+import { describeFailure, inspectExecuted } from "../../lib/tools/notebook-runner";
+import { notebookTimeout } from "../../lib/tools/run-notebooks";
+
+const saved = { ...process.env };
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+describe("Jupyter discovery", () => {
+  it("uses GRADWORK_PYTHON alone when set", () => {
+    process.env.GRADWORK_PYTHON = "/opt/py/bin/python3";
+    expect(pythonCandidates()).toEqual(["/opt/py/bin/python3"]);
+  });
+
+  it("tries Debian's interpreter and the usual names otherwise", () => {
+    delete process.env.GRADWORK_PYTHON;
+    expect(pythonCandidates()).toEqual(expect.arrayContaining(["/usr/bin/python3", "python3", "python"]));
+  });
+
+  it("reads CI the way CI services set it", () => {
+    for (const [value, expected] of [["true", true], ["1", true], ["false", false], ["0", false], ["", false]] as const) {
+      process.env.CI = value;
+      expect(isCI(), `CI=${value}`).toBe(expected);
+    }
+  });
+});
+
+describe("kernel spec", () => {
+  it("starts this project's tslab with an absolute node and tslab path", () => {
+    const argv = kernelSpec().argv as string[];
+    expect(argv[0]).toBe(process.execPath);
+    expect(argv[1]).toBe(path.join(ROOT, "node_modules", "tslab", "bin", "tslab"));
+    expect(path.isAbsolute(argv[1])).toBe(true);
+    expect(argv.slice(2)).toEqual(["kernel", "--config-path", "{connection_file}"]);
+  });
+});
+
+describe("notebook runner", () => {
+  it("takes the timeout from --timeout, then the environment, then the mode", () => {
+    delete process.env.GRADWORK_NOTEBOOK_TIMEOUT;
+    process.env.GRADWORK_QUICK = "1";
+    expect(notebookTimeout([])).toBe(600);
+    process.env.GRADWORK_NOTEBOOK_TIMEOUT = "90";
+    expect(notebookTimeout([])).toBe(90);
+    expect(notebookTimeout(["--timeout=30"])).toBe(30);
+    expect(() => notebookTimeout(["--timeout=soon"])).toThrow(/positive number of seconds, got "soon"/);
+  });
+
+  it("finds failed cells (marked by the nbconvert hook) with their stderr, and the slowest cells", () => {
+    const nb = {
+      cells: [
+        { cell_type: "markdown", source: "# title", metadata: {} },
+        {
+          cell_type: "code", source: ["const a = 1;"], outputs: [],
+          metadata: { execution: { "iopub.status.busy": "2026-01-01T00:00:00.000Z", "iopub.status.idle": "2026-01-01T00:00:02.500Z" } },
+        },
+        {
+          cell_type: "code", source: "b.foo()",
+          metadata: { gradwork_error: true },
+          outputs: [{ output_type: "stream", name: "stderr", text: ["1:1 - Cannot find name 'b'.\n"] }],
+        },
+      ],
+    };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gw-nb-")), "x.ipynb");
+    fs.writeFileSync(file, JSON.stringify(nb));
+    const { errors, slowest } = inspectExecuted(file);
+    expect(errors).toEqual([{ cell: 3, source: "b.foo()", output: "1:1 - Cannot find name 'b'." }]);
+    expect(slowest).toEqual(["cell 2: 2.5 s"]);
+    const text = describeFailure({ name: "x", seconds: 1, errors, slowest });
+    expect(text).toContain("x: cell 3 failed");
+    expect(text).toContain("Cannot find name 'b'");
+    expect(describeFailure({ name: "ok", seconds: 1, errors: [], slowest: [] })).toBe("");
+  });
+});
