@@ -66,5 +66,10 @@ export async function checkTask(id: string, opts: Omit<GradeTasksOptions, "tasks
     }
   }
   if (!shown) console.log(formatTable(r));
+  // a notebook prints a cell's last value: keep it to one line instead of the whole report
+  Object.defineProperty(r, Symbol.for("nodejs.util.inspect.custom"), {
+    value: () => `GradeReport { task ${id}: ${r.score}/${r.maxScore} points }`,
+    enumerable: false,
+  });
   return r;
 }

@@ -250,7 +250,7 @@ export function topoSort(root: Value): Value[] {
 }
 
 /** One row of `valueTable`. */
-export interface ValueRow {
+export type ValueRow = {
   /** The node's label, or `v<i>` (its position in forward order) when it has none. */
   name: string;
   /** The operation ("" for a leaf). */
@@ -259,7 +259,7 @@ export interface ValueRow {
   inputs: string[];
   data: number;
   grad: number;
-}
+};
 
 /**
  * The intermediate-variable table of a graph: one row per node, in forward (topological) order.
