@@ -23,9 +23,13 @@ export interface View {
 export type UnaryOp =
   | "copy" | "neg" | "exp" | "log" | "sqrt" | "abs" | "tanh" | "sin" | "cos" | "sign" | "relu";
 
+/**
+ * `reluBackward(g, x)` is ReLU's backward in one pass: g · (x > 0 ? 1 : 0) (the same numbers as
+ * `mul(g, gt(x, 0))`, so a NaN or infinite g stays NaN where x ≤ 0).
+ */
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
-  | "gt" | "lt" | "ge" | "le" | "eq" | "ne";
+  | "gt" | "lt" | "ge" | "le" | "eq" | "ne" | "reluBackward";
 
 /** `argmax`/`argmin` write the index (first occurrence) as a float. */
 export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";

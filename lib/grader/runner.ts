@@ -179,7 +179,8 @@ class Child {
     p.done(o);
   }
 
-  run(index: number, timeoutMs: number): Promise<Outcome> {
+  /** Run test `index`; `shipped` (when given) is its prepared input, sent along instead of the child building it. */
+  run(index: number, timeoutMs: number, shipped?: { value: unknown }): Promise<Outcome> {
     const token = randomBytes(12).toString("hex");
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -196,7 +197,8 @@ class Child {
         },
       };
       if (!this.alive) return this.settle({ kind: "exit", code: this.exited!.code, signal: this.exited!.signal, loading: null });
-      this.proc.send({ type: "run", index, token });
+      // "advanced" serialization: typed arrays and Buffers travel as binary (a Buffer arrives as a Uint8Array).
+      this.proc.send(shipped ? { type: "run", index, token, shipped: true, input: shipped.value } : { type: "run", index, token });
     });
   }
 
@@ -229,6 +231,14 @@ function runtimeDependencyDirs(): string[] {
       out.push(d);
     }
   }
+  return out;
+}
+
+/** A shallow copy of a prepared input without the fields the sandbox must not see. */
+function withheld(value: unknown, keys: readonly string[] | undefined): unknown {
+  if (!keys?.length || value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const k of keys) delete out[k];
   return out;
 }
 
@@ -322,8 +332,18 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
           continue;
         }
       }
+      // Grader-side inputs (e.g. a dataset the sandbox cannot read): built here, not counted in the task's time.
+      let prepared: { value: unknown } | undefined;
+      if (t.prepare) {
+        try {
+          prepared = { value: await t.prepare() };
+        } catch (e) {
+          record("grader-error", 0, `The test itself failed to prepare its data: ${(e as Error)?.message ?? String(e)}`);
+          continue;
+        }
+      }
       const started = Date.now();
-      const o = await child.run(indexOf.get(t)!, left);
+      const o = await child.run(indexOf.get(t)!, left, prepared && { value: withheld(prepared.value, t.withhold) });
       taskBudget.set(t.id, left - (Date.now() - started));
       if (o.kind === "timeout") {
         const msg = o.loading
@@ -356,7 +376,7 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
       }
       let input: unknown;
       try {
-        input = t.inputs();
+        input = prepared ? prepared.value : t.inputs();
       } catch (e) {
         record("grader-error", 0, `The test itself failed to build its inputs: ${(e as Error).message}`);
         continue;

@@ -68,7 +68,7 @@ export function cos(x: Tensor): Tensor {
 
 /** max(x, 0); gradient 1 where x > 0, else 0. */
 export function relu(x: Tensor): Tensor {
-  return record(unaryK("relu", x), "relu", [x], (g) => [mul(g, binaryK("gt", x, asTensor(0)))]);
+  return record(unaryK("relu", x), "relu", [x], (g) => [binaryK("reluBackward", g, x)]);
 }
 
 /**

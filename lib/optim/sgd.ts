@@ -35,7 +35,9 @@ export class SGD extends Optimizer {
   protected update(p: Tensor, grad: Tensor, s: Record<string, Tensor | number>): Tensor {
     let g = this.weightDecay ? grad.add(p.mul(this.weightDecay)) : grad;
     if (this.momentum) {
-      const buf = s.momentumBuffer ? (s.momentumBuffer as Tensor).mul(this.momentum).add(g.mul(1 - this.dampening)) : g.clone();
+      // (g·1 is g exactly, so the default dampening 0 skips that pass)
+      const damped = this.dampening ? g.mul(1 - this.dampening) : g;
+      const buf = s.momentumBuffer ? (s.momentumBuffer as Tensor).mul(this.momentum).add(damped) : g.clone();
       s.momentumBuffer = buf;
       g = this.nesterov ? g.add(buf.mul(this.momentum)) : buf;
     }

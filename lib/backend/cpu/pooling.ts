@@ -20,8 +20,44 @@ function avgCount(p: Pool2dParams, y0: number, x0: number): number {
   return count;
 }
 
+/** The common 2×2, stride-2, unpadded max pooling, unrolled (same window order, tie and NaN rules). */
+function max2x2Planes(x: Float32Array, xo: number, p: Pool2dParams, out: Float32Array, oo: number, idx: Int32Array | null, io: number, pl0: number, pl1: number): void {
+  const { h, w, outH, outW } = p;
+  for (let plane = pl0; plane < pl1; plane++) {
+    const xb = xo + plane * h * w;
+    let o = plane * outH * outW;
+    for (let oy = 0; oy < outH; oy++) {
+      const r0 = 2 * oy * w, r1 = r0 + w;
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const c = 2 * ox, p0 = xb + r0 + c, p1 = xb + r1 + c;
+        const a = x[p0], b = x[p0 + 1], cc = x[p1], d = x[p1 + 1];
+        let at: number;
+        if (a + b + cc + d === a + b + cc + d) {
+          // no NaN: a branch-free tournament (random signs make compare-and-branch mispredict);
+          // strict comparisons keep the earlier cell on ties, so the first maximum wins
+          const i = +(b > a), j = +(d > cc);
+          const k = +(x[p1 + j] > x[p0 + i]);
+          at = r0 + c + i + k * (w + j - i);
+        } else {
+          // a NaN (or +Inf and -Inf together): the careful scan, the first NaN wins
+          let best = a;
+          at = r0 + c;
+          if (b > best || (b !== b && best === best)) { best = b; at = r0 + c + 1; }
+          if (cc > best || (cc !== cc && best === best)) { best = cc; at = r1 + c; }
+          if (d > best || (d !== d && best === best)) { at = r1 + c + 1; }
+        }
+        out[oo + o] = x[xb + at];
+        if (idx) idx[io + o] = at;
+      }
+    }
+  }
+}
+
 function forwardPlanes(max: boolean, x: Float32Array, xo: number, p: Pool2dParams, out: Float32Array, oo: number, idx: Int32Array | null, io: number, pl0: number, pl1: number): void {
   const { h, w, kh, kw, outH, outW } = p;
+  if (max && kh === 2 && kw === 2 && p.strideH === 2 && p.strideW === 2 && p.padH === 0 && p.padW === 0 && 2 * outH <= h && 2 * outW <= w) {
+    return max2x2Planes(x, xo, p, out, oo, idx, io, pl0, pl1);
+  }
   for (let plane = pl0; plane < pl1; plane++) {
     const xb = xo + plane * h * w;
     for (let oy = 0; oy < outH; oy++) {

@@ -30,6 +30,7 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   le: (a, b) => (a <= b ? 1 : 0),
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
+  reluBackward: (g, x) => g * (x > 0 ? 1 : 0),
 };
 
 export function unary(op: UnaryOp, x: View, out: Float32Array): void {

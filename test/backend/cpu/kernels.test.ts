@@ -121,6 +121,7 @@ function tiedInput(n: number, seed: number): Float32Array {
 }
 const pools: [string, Pool2dParams][] = [
   ["2x2 stride 2 (threaded)", poolParams(4, 8, 32, 32, 2, 2, 0, false)],
+  ["2x2 stride 2 on odd sizes (last row and column dropped)", poolParams(2, 3, 7, 9, 2, 2, 0, false)],
   ["3x3 stride 2 pad 1 ceil mode (threaded)", poolParams(4, 8, 33, 33, 3, 2, 1, true)],
   ["3x3 stride 1 pad 1, countIncludePad=false", poolParams(2, 3, 7, 9, 3, 1, 1, false, false)],
   ["4x4 stride 3 pad 2 ceil mode, countIncludePad=false (threaded)", poolParams(3, 8, 40, 37, 4, 3, 2, true, false)],
@@ -141,6 +142,21 @@ for (const [label, p] of pools) {
     });
   }
 }
+
+cases.push({
+  name: "pool2d max 2x2 stride 2 with NaNs and infinities in every window position",
+  atol: 0,
+  run(be) {
+    const p = poolParams(2, 4, 16, 18, 2, 2, 0, false), inSize = 2 * 4 * 16 * 18, outSize = 2 * 4 * 8 * 9;
+    const x = tiedInput(inSize, 23);
+    const specials = [NaN, Infinity, -Infinity];
+    for (let i = 0; i < inSize; i += 7) x[i] = specials[(i / 7) % 3];
+    const out = new Float32Array(outSize), idx = new Int32Array(outSize), dx = new Float32Array(inSize);
+    be.pool2d("max", x, p, out, idx);
+    be.pool2dBackward("max", randomArray(outSize, 24), idx, p, dx);
+    return [out, idx, dx];
+  },
+});
 
 // ---------------------------------------------------------------- elementwise
 const view = (data: Float32Array, shape: number[], strides: number[], offset = 0): View => ({ data, shape, strides, offset });
@@ -179,7 +195,7 @@ for (const shape of [S, SMALL]) {
       },
     });
   }
-  for (const op of ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "lt", "ge", "le", "eq", "ne"] as const) {
+  for (const op of ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "lt", "ge", "le", "eq", "ne", "reluBackward"] as const) {
     cases.push({
       name: `binary ${op} on [${shape}] (plain, broadcast, transposed, scalar)`,
       atol: 0,
@@ -202,6 +218,17 @@ for (const shape of [S, SMALL]) {
     },
   });
 }
+
+cases.push({
+  name: "copy of 2-D transposed views (tiled path) and an uneven stride",
+  atol: 0,
+  run(be) {
+    const x = specialArray(300 * 201 + 7, 55), o1 = new Float32Array(200 * 300), o2 = new Float32Array(150 * 67);
+    be.unary("copy", view(x, [200, 300], [1, 201], 7), o1); // a transpose with padded rows
+    be.unary("copy", view(x, [150, 67], [3, 401], 2), o2);
+    return [o1, o2];
+  },
+});
 
 // ---------------------------------------------------------------- reductions, take, scatterAdd
 const reduceShapes: [number, number, number][] = [[64, 64, 33], [3, 5000, 1], [1, 100000, 1], [37, 1000, 3], [2, 3, 4], [70000, 2, 1]];
@@ -255,5 +282,36 @@ describe("cpu backend kernels vs reference", () => {
         got.forEach((g, i) => expectIdentical(g, first![i], `output ${i} with ${t} threads vs 1 thread`));
       }
     }
+  });
+});
+
+describe("fused kernels mean what their unfused forms compute", () => {
+  const special = [-2, -0, 0, 1e-30, -1e-30, 3, NaN, Infinity, -Infinity];
+  it.each([["reference", referenceBackend], ["cpu", cpuBackend]] as const)("reluBackward(g, x) = g · (x > 0) on %s", (_, be) => {
+    // every (g, x) pair of special values, then long random runs (the cpu kernel's fast path)
+    const g: number[] = [], x: number[] = [];
+    for (const a of special) for (const b of special) { g.push(a); x.push(b); }
+    const r = rng(81);
+    for (let i = 0; i < 3000; i++) { g.push(r()); x.push(r()); }
+    const G = Float32Array.from(g), X = Float32Array.from(x), n = G.length;
+    const v = (d: Float32Array): View => ({ data: d, offset: 0, shape: [n], strides: [1] });
+    const fused = new Float32Array(n), mask = new Float32Array(n), unfused = new Float32Array(n);
+    be.binary("reluBackward", v(G), v(X), fused);
+    be.binary("gt", v(X), { data: new Float32Array([0]), offset: 0, shape: [n], strides: [0] }, mask);
+    be.binary("mul", v(G), v(mask), unfused);
+    expectIdentical(fused, unfused, "reluBackward");
+    expect(Object.is(fused[special.length * 1 + 0], -0)).toBe(true); // g = -0, x = -2 -> -0 · 0
+    expect(Number.isNaN(fused[special.length * 7 + 0])).toBe(true); // g = +Inf, x = -2 -> NaN
+  });
+
+  it.each([["reference", referenceBackend], ["cpu", cpuBackend]] as const)("relu keeps NaN and maps -0, -Inf to +0 on %s", (_, be) => {
+    const x = new Float32Array(200).fill(-1);
+    special.forEach((s, i) => (x[i * 10] = s));
+    const out = new Float32Array(200);
+    be.unary("relu", { data: x, offset: 0, shape: [200], strides: [1] }, out);
+    special.forEach((s, i) => {
+      const want = Number.isNaN(s) ? NaN : s > 0 ? Math.fround(s) : 0;
+      expect(Object.is(out[i * 10], want), `relu(${s}) = ${out[i * 10]}`).toBe(true);
+    });
   });
 });
