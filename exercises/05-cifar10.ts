@@ -87,8 +87,14 @@ export function trainEpoch(model: gw.nn.Module, opt: { zeroGrad(): void; step():
 }
 
 /**
- * Task 5.4 — a model for 3×16×16 images and 10 classes, and its training on `train` (the grader then
- * measures its test accuracy; see the task tests for the threshold and the time limit).
+ * Task 5.4 — a model for CIFAR-10 images (N×3×32×32, values 0–1) and 10 classes, and its training on
+ * `train`. The grader trains it on the first 2,000 CIFAR-10 training images (within the task's time
+ * limit, 30 s by default, on the "cpu" backend) and passes it when it classifies at least 35 % of the
+ * first 500 test images correctly (chance is 10 %; a linear model gets about 30 %, a small CNN about
+ * 45 %). `model.forward` must map [N, 3, 32, 32] to logits [N, 10]. Ideas: normalise with your task
+ * 5.1 statistics, a small CNN (`gw.nn.Conv2d`, `gw.nn.ReLU`, `gw.nn.MaxPool2d`) and a few epochs of
+ * `gw.optim.Adam`. Without CIFAR-10 on your machine the grader uses a synthetic CIFAR-shaped set
+ * instead and says so in its output.
  *
  * @example
  * const model = buildModel(); fit(model, { x, y });
@@ -98,7 +104,7 @@ export function buildModel(): gw.nn.Module {
   throw new NotImplementedError("Task 5.4");
 }
 
-/** Task 5.4 — train `model` on the training set (any optimiser, epochs and batch size you like). */
+/** Task 5.4 — train `model` on `train` ({ x: [N, 3, 32, 32] in 0–1, y: labels 0–9 }): any optimiser, epochs and batch size you like. */
 export function fit(model: gw.nn.Module, train: { x: gw.Tensor; y: number[] }): void {
   // TODO: Task 5.4
   throw new NotImplementedError("Task 5.4");

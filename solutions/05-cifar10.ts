@@ -135,19 +135,58 @@ export function trainEpoch(model: gw.nn.Module, opt: { zeroGrad(): void; step():
   return total / y.length;
 }
 
+/** Subtracts a per-channel mean and divides by a per-channel std (constants set by `fit`, not trained). */
+class Standardize extends gw.nn.Module {
+  private _mean = gw.tensor(gw.data.cifar10.MEAN, { shape: [1, 3, 1, 1] });
+  private _std = gw.tensor(gw.data.cifar10.STD, { shape: [1, 3, 1, 1] });
+
+  /** Use these statistics from now on. */
+  set(mean: number[], std: number[]): void {
+    this._mean = gw.tensor(mean, { shape: [1, 3, 1, 1] });
+    this._std = gw.tensor(std, { shape: [1, 3, 1, 1] });
+  }
+
+  forward(x: gw.Tensor): gw.Tensor {
+    return x.sub(this._mean).div(this._std);
+  }
+}
+
 /**
- * Task 5.4 — a model for 3×16×16 images and 10 classes, and its training on `train` (the grader then
- * measures its test accuracy; see the task tests for the threshold and the time limit).
+ * Task 5.4 — a model for CIFAR-10 images (N×3×32×32, values 0–1) and 10 classes, and its training on
+ * `train` (the grader then measures its accuracy on held-out test images; see the task tests for the
+ * threshold and the time limit).
+ *
+ * A small CNN: normalise, a 5×5 convolution with stride 2 (32×32 → 16×16), pool to 8×8, a 3×3
+ * convolution, pool to 4×4, and a linear layer on the 32×4×4 features.
  *
  * @example
  * const model = buildModel(); fit(model, { x, y });
  */
 export function buildModel(): gw.nn.Module {
-  return new gw.nn.Sequential(new gw.nn.Flatten(), new gw.nn.Linear(3 * 16 * 16, 10));
+  const nn = gw.nn;
+  return new nn.Sequential(
+    new Standardize(),
+    new nn.Conv2d(3, 16, 5, { stride: 2, padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(16, 32, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(32 * 4 * 4, 10),
+  );
 }
 
-/** Task 5.4 — train `model` on the training set (any optimiser, epochs and batch size you like). */
+/**
+ * Task 5.4 — train `model` on the training set (any optimiser, epochs and batch size you like): here the
+ * normalisation statistics of the training images (task 5.1), then 6 epochs of Adam on batches of 50.
+ */
 export function fit(model: gw.nn.Module, train: { x: gw.Tensor; y: number[] }): void {
-  const opt = new gw.optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-  for (let epoch = 0; epoch < 5; epoch++) trainEpoch(model, opt, train.x, train.y, 50);
+  const first = model instanceof gw.nn.Sequential ? model[0] : undefined;
+  if (first instanceof Standardize) {
+    const { mean, std } = channelStats(train.x);
+    first.set(mean, std);
+  }
+  const opt = new gw.optim.Adam(model.parameters(), { lr: 0.002 });
+  for (let epoch = 0; epoch < 6; epoch++) trainEpoch(model, opt, train.x, train.y, 50);
 }

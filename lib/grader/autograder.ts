@@ -1,6 +1,6 @@
 /**
  * The Gradescope autograder bundle: `setup.sh` (installs Node 20 and the package on Gradescope's Ubuntu
- * image), `run_autograder` (grades /autograder/submission into /autograder/results/results.json) and
+ * image, and downloads CIFAR-10 for task 5.4), `run_autograder` (grades /autograder/submission into /autograder/results/results.json) and
  * the sources they need (built dist/, public task tests, optional hidden tests). The reference
  * solutions are never included.
  *
@@ -33,6 +33,9 @@ fi
 cd /autograder/source
 npm ci --ignore-scripts --no-audit --no-fund
 node -e 'require("./dist/index.js"); require("typescript"); console.log("gradwork autograder ready")'
+# Task 5.4 grades on a CIFAR-10 subset read from data/cifar10 (without it: a synthetic stand-in, noted in the output).
+node -e 'require("./dist/index.js").data.cifar10.download({ root: "data/cifar10", progress: false }).then(() => console.log("CIFAR-10 ready in data/cifar10"))' \
+  || echo "CIFAR-10 could not be downloaded: task 5.4 will be graded on synthetic data"
 `;
 
 /** run_autograder: run by Gradescope for every submission. AUTOGRADER_ROOT overrides /autograder (local tests). */

@@ -39,6 +39,12 @@ describe("grading the reference and the stubs", () => {
     expect(solutions.max_score).toBeGreaterThanOrEqual(90);
   });
 
+  it("grades task 5.4 on the CIFAR-10 subset when the course mirror is there, else on the synthetic stand-in", () => {
+    const t = solutions.tests.find((x: any) => x.number === "5.4");
+    const mirror = fs.existsSync(path.join(root, "..", "shared", "cifar10", "cifar-10-binary.tar.gz"));
+    expect(t.output).toMatch(mirror ? /^Passed: test accuracy \d+\.\d % on CIFAR-10: the first 2000 training and 500 test images$/ : /^Passed: test accuracy .* on synthetic CIFAR-shaped data/);
+  });
+
   it("covers tasks of all five chapters", () => {
     const chapters = new Set(solutions.tests.map((t: any) => t.number.split(".")[0]));
     expect([...chapters].sort()).toEqual(["1", "2", "3", "4", "5"]);
@@ -97,6 +103,33 @@ task("2.1", "hidden: a test that fails for everybody", 1, { run: (m) => m.sigmoi
     expect(r.max_score).toBe(r.tests.filter((t: any) => !t.name.includes("hidden:")).reduce((a: number, t: any) => a + t.max_score, 0) + 3);
   });
 
+  it("prepare() builds inputs in the grader and ships them to the sandbox, bytes as bytes, withheld fields kept back", () => {
+    const dir = path.join(tmp, "prepared");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, "prepared.ts"),
+      `import { suite, expectEqual } from "../../lib/grader/harness";
+const { task } = suite<any>("02-sigmoid");
+task("2.1", "prepared: shipped", 1, {
+  prepare: async () => ({ pixels: new Uint8Array([1, 2, 250]), secret: [7, 8], pid: process.pid }),
+  withhold: ["secret"],
+  run: (m, d) => ({ bytes: d.pixels instanceof Uint8Array, sum: d.pixels.reduce((a, b) => a + b, 0), secret: d.secret === undefined ? "absent" : "seen", otherProcess: d.pid !== process.pid, half: m.sigmoid(0) }),
+  check: (g, d) => expectEqual([g.bytes, g.sum, g.secret, g.otherProcess, g.half, d.secret], [true, 253, "absent", true, 0.5, [7, 8]]),
+});
+task("2.1", "prepared: a prepare that throws", 1, {
+  prepare: () => { throw new Error("no data here"); },
+  run: () => 1,
+  check: () => {},
+});
+`,
+    );
+    const r = grade(["--solutions", "--task", "2.1", "--tests", dir]);
+    const byName = Object.fromEntries(r.tests.filter((t: any) => t.name.includes("prepared:")).map((t: any) => [t.name.replace(/^2\.1 /, ""), t]));
+    expect(byName["prepared: shipped"].score, byName["prepared: shipped"].output).toBe(1);
+    expect(byName["prepared: a prepare that throws"].score).toBe(0);
+    expect(byName["prepared: a prepare that throws"].output).toBe("The test itself failed to prepare its data: no data here");
+  });
+
   it("rejects an unknown option with a clear message", () => {
     expect(() => execFileSync(process.execPath, [cli, "--frobnicate"], { encoding: "utf8", stdio: "pipe" })).toThrow(/unknown argument "--frobnicate"/);
   });
@@ -153,14 +186,18 @@ describe("Gradescope bundle", () => {
     fs.mkdirSync(nm);
     for (const n of fs.readdirSync(path.join(root, "node_modules"))) if (n !== "gradwork" && n !== ".bin") fs.symlinkSync(path.join(root, "node_modules", n), path.join(nm, n));
     fs.mkdirSync(path.join(ag, "submission", "my-work"), { recursive: true });
-    for (const n of ["01-chain-rule.ts", "02-sigmoid.ts"]) fs.copyFileSync(path.join(root, "solutions", n), path.join(ag, "submission", "my-work", n));
+    for (const n of ["01-chain-rule.ts", "02-sigmoid.ts", "05-cifar10.ts"]) fs.copyFileSync(path.join(root, "solutions", n), path.join(ag, "submission", "my-work", n));
     execFileSync("bash", [path.join(ag, "source", "run_autograder")], { env: { ...process.env, AUTOGRADER_ROOT: ag }, encoding: "utf8", timeout: 120_000 });
     const r = JSON.parse(fs.readFileSync(path.join(ag, "results", "results.json"), "utf8"));
-    const ch12 = solutions.tests.filter((t: any) => /^[12]\./.test(t.number)).reduce((a: number, t: any) => a + t.max_score, 0);
-    expect(r.score).toBe(ch12);
+    const ch125 = solutions.tests.filter((t: any) => /^[125]\./.test(t.number)).reduce((a: number, t: any) => a + t.max_score, 0);
+    expect(r.score).toBe(ch125);
     expect(r.max_score).toBe(solutions.max_score);
     expect(r.tests.find((t: any) => t.number === "4.1").output).toMatch(/04-convolution.ts was not found/);
-  });
+    // No CIFAR-10 beside this bundle (no ../shared, no data/cifar10): task 5.4 runs on the stand-in and says so.
+    expect(r.tests.find((t: any) => t.number === "5.4").output).toMatch(/^Passed: test accuracy \d+\.\d % on synthetic CIFAR-shaped data \(no CIFAR-10 in .*and no course mirror/);
+    // On Gradescope, setup.sh fetches CIFAR-10 into data/cifar10 so that grading uses the real images.
+    expect(Buffer.from(files["setup.sh"]).toString("utf8")).toMatch(/cifar10\.download\(\{ root: "data\/cifar10"/);
+  }, 180_000);
 });
 
 describe("programmatic API", () => {
