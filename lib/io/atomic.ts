@@ -1,19 +1,20 @@
 // Writing a file so that its real name only ever holds complete contents: write a temp file in
 // the same folder, fsync it, rename it over the target, then fsync the folder.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Test hook: called after each chunk is written to the temp file (tests throw from it to simulate a crash). */
 export const atomicHooks: { afterChunk?: (tmpPath: string, written: number) => void } = {};
 
 /**
- * Write `chunks` to `path` atomically: a crash or error part-way leaves the previous file (or no
+ * Write `chunks` to `path` atomically (creating missing folders): a crash or error part-way leaves the previous file (or no
  * file) under `path`, never a half-written one.
  *
  * @example
  * writeFileAtomic("out/config.json", JSON.stringify(config));
  */
 export function writeFileAtomic(path: string, ...chunks: (string | Uint8Array)[]): void {
+  mkdirSync(dirname(path), { recursive: true }); // a checkpoint path in a new folder just works
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fd = openSync(tmp, "w");
   try {
