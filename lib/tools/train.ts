@@ -29,9 +29,10 @@ const FLAGS: Flag[] = [
 ];
 
 export function usage(): string {
-  const lines = FLAGS.map((f) => {
-    const left = `  --${f.name}${f.arg ? ` ${f.arg}` : ""}`;
-    return `${left.padEnd(38)}${f.help}${f.default ? ` (default: ${f.default})` : ""}`;
+  const lefts = FLAGS.map((f) => `  --${f.name}${f.arg ? ` ${f.arg}` : ""}`);
+  const width = Math.max(...lefts.map((l) => l.length)) + 2;
+  const lines = FLAGS.map((f, i) => {
+    return `${lefts[i].padEnd(width)}${f.help}${f.default ? ` (default: ${f.default})` : ""}`;
   });
   return [
     "Train a gradwork course model on CIFAR-10.",
