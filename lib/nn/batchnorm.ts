@@ -4,6 +4,8 @@ import { fmtShape } from "../tensor/shape";
 import { ones, zeros } from "../tensor/create";
 import { noGrad } from "../autograd/grad-mode";
 import { add, div, mul, sqrt, sub } from "../ops/elementwise";
+import { reduceK } from "../ops/reduce";
+import { record } from "../autograd/engine";
 import { Module, Parameter } from "./module";
 
 export interface BatchNormOptions {
@@ -33,26 +35,63 @@ export function batchNorm(
   const c = x.shape[1];
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const bshape = x.shape.map((s, i) => (i === 1 ? c : 1));
-  let mean: Tensor, variance: Tensor;
   if (training || !runningMean || !runningVar) {
     const count = dims.reduce((n, d) => n * x.shape[d], 1);
     if (training && count < 2) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`);
-    mean = x.mean(dims, true);
-    variance = x.var(dims, true, { correction: 0 });
-    if (training && runningMean && runningVar) {
-      noGrad(() => {
-        runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(mean.reshape([c]), momentum)));
-        runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(variance.reshape([c]), (momentum * count) / Math.max(count - 1, 1))));
-      });
-    }
-  } else {
-    mean = runningMean.reshape(bshape);
-    variance = runningVar.reshape(bshape);
+    return normalizeBatch(x, dims, count, weight, bias, eps, (mean, biasedVar) => {
+      if (!training || !runningMean || !runningVar) return;
+      runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(mean.reshape([c]), momentum)));
+      runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(biasedVar.reshape([c]), (momentum * count) / Math.max(count - 1, 1))));
+    });
   }
-  let y = div(sub(x, mean), sqrt(add(variance, eps)));
+  let y = div(sub(x, runningMean.reshape(bshape)), sqrt(add(runningVar.reshape(bshape), eps)));
   if (weight) y = mul(y, weight.reshape(bshape));
   if (bias) y = add(y, bias.reshape(bshape));
   return y;
+}
+
+/**
+ * Batch-statistics normalisation as one op with a fused backward (a few passes instead of the ~25
+ * that autodiff through mean/var would take):
+ *   x̂ = (x − μ)/σ,  y = γ·x̂ + β,
+ *   ∂L/∂x = γ/σ · (g − mean(g) − x̂·mean(g·x̂)),  ∂L/∂γ = Σ g·x̂,  ∂L/∂β = Σ g.
+ */
+function normalizeBatch(
+  x: Tensor,
+  dims: number[],
+  count: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+  onStats: (mean: Tensor, biasedVar: Tensor) => void,
+): Tensor {
+  const c = x.shape[1];
+  const bshape = x.shape.map((s, i) => (i === 1 ? c : 1));
+  const w = weight ? weight.detach().reshape(bshape) : null;
+  const { out, xhat, invStd } = noGrad(() => {
+    const mean = div(reduceK("sum", x, dims), count);
+    const xc = sub(x, mean);
+    const variance = div(reduceK("sum", mul(xc, xc), dims), count);
+    const invStd = div(1, sqrt(add(variance, eps)));
+    const xhat = mul(xc, invStd);
+    onStats(mean, variance);
+    let y = w ? mul(xhat, w) : xhat.clone();
+    if (bias) y = add(y, bias.reshape(bshape).detach());
+    return { out: y, xhat, invStd };
+  });
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(out, "batchNorm", inputs, (g) => {
+    const gSum = reduceK("sum", g, dims);
+    const gxSum = reduceK("sum", mul(g, xhat), dims);
+    const grads: (Tensor | null)[] = [];
+    if (x.requiresGrad) {
+      const scale = w ? mul(w, invStd) : invStd;
+      grads.push(mul(scale, sub(sub(g, div(gSum, count)), mul(xhat, div(gxSum, count)))));
+    } else grads.push(null);
+    if (weight) grads.push(gxSum.reshape([c]));
+    if (bias) grads.push(gSum.reshape([c]));
+    return grads;
+  });
 }
 
 abstract class BatchNormBase extends Module {
