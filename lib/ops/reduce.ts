@@ -2,6 +2,7 @@
 import { backend } from "../backend";
 import type { ReduceOp } from "../backend";
 import { record } from "../autograd/engine";
+import { noGrad } from "../autograd/grad-mode";
 import { Tensor } from "../tensor/tensor";
 import { fmtShape, normDim, numel } from "../tensor/shape";
 import { div, eq, exp, log, mul, sub } from "./elementwise";
@@ -144,8 +145,11 @@ export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: { correct
  */
 export function softmax(x: Tensor, dim: number): Tensor {
   const d = normDim(dim, x.ndim, "softmax: dim");
-  const e = exp(sub(x, reduceK("max", x, [d])));
-  const y = div(e, reduceK("sum", e, [d])).detach();
+  // forward without recording: the op's own backward below replaces the intermediate graph
+  const y = noGrad(() => {
+    const e = exp(sub(x, reduceK("max", x, [d])));
+    return div(e, reduceK("sum", e, [d]));
+  });
   return record(y, "softmax", [x], (g) => [mul(y, sub(g, reduceK("sum", mul(g, y), [d])))]);
 }
 
@@ -157,8 +161,10 @@ export function softmax(x: Tensor, dim: number): Tensor {
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const d = normDim(dim, x.ndim, "logSoftmax: dim");
-  const z = sub(x, reduceK("max", x, [d]));
-  const y = sub(z, log(reduceK("sum", exp(z), [d]))).detach();
+  const y = noGrad(() => {
+    const z = sub(x, reduceK("max", x, [d]));
+    return sub(z, log(reduceK("sum", exp(z), [d])));
+  });
   return record(y, "logSoftmax", [x], (g) => [sub(g, mul(exp(y), reduceK("sum", g, [d])))]);
 }
 
