@@ -115,6 +115,9 @@ export type KernelName = keyof Kernels;
 export interface Backend extends Kernels {
   /** "reference" or "cpu". */
   readonly name: string;
-  /** Allocate zeroed storage for `size` floats. */
-  alloc(size: number): Float32Array;
+  /**
+   * Allocate storage for `size` floats: zeroed, unless `uninitialized` is true (then the contents
+   * are unspecified and the caller writes every element, e.g. a kernel's output).
+   */
+  alloc(size: number, uninitialized?: boolean): Float32Array;
 }

@@ -8,7 +8,7 @@ import { record } from "../autograd/engine";
 import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
 import { pad } from "./shape";
-import { empty } from "./util";
+import { uninitialized } from "./util";
 
 export type Pair = number | readonly [number, number];
 export type Padding = Pair | "same" | "valid";
@@ -76,18 +76,18 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
   const p: Conv2dParams = { n, c, h, w, cOut, kh, kw, groups, strideH: sh, strideW: sw, padH: ph, padW: pw, dilH: dh, dilW: dw, outH, outW };
   const xd = x.contiguous().data_(), wd = weight.contiguous().data_();
-  const out = empty([n, cOut, outH, outW]);
+  const out = uninitialized([n, cOut, outH, outW]);
   backend().conv2d(xd, wd, bias ? bias.contiguous().data_() : null, p, out.storage);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, "conv2d", inputs, (g) => {
     const gd = g.contiguous().data_();
     let dx: Tensor | null = null, dW: Tensor | null = null, db: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = empty(x.shape);
+      dx = uninitialized(x.shape);
       backend().conv2dBackwardInput(gd, wd, p, dx.storage);
     }
     if (weight.requiresGrad) {
-      dW = empty(weight.shape);
+      dW = uninitialized(weight.shape);
       backend().conv2dBackwardWeight(xd, gd, p, dW.storage);
     }
     if (bias && bias.requiresGrad) db = g.sum([0, 2, 3]);

@@ -4,19 +4,19 @@ import type { BinaryOp, UnaryOp } from "../backend";
 import { record } from "../autograd/engine";
 import { Tensor } from "../tensor/tensor";
 import { broadcastShapes } from "../tensor/shape";
-import { asTensor, broadcastView, empty, type TensorLike } from "./util";
+import { asTensor, broadcastView, type TensorLike, uninitialized } from "./util";
 
 // ---- kernel wrappers (no autograd) ----
 
 function unaryK(op: UnaryOp, x: Tensor): Tensor {
-  const out = empty(x.shape);
+  const out = uninitialized(x.shape);
   backend().unary(op, x.view_(), out.storage);
   return out;
 }
 
 function binaryK(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = empty(shape);
+  const out = uninitialized(shape);
   backend().binary(op, broadcastView(a, shape), broadcastView(b, shape), out.storage);
   return out;
 }
@@ -186,7 +186,7 @@ export const ne = (a: TensorLike, b: TensorLike): Tensor => binaryK("ne", asTens
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const C = asTensor(cond, "where"), A = asTensor(a, "where"), B = asTensor(b, "where");
   const shape = broadcastShapes(broadcastShapes(C.shape, A.shape, "where"), B.shape, "where");
-  const out = empty(shape);
+  const out = uninitialized(shape);
   backend().where(broadcastView(C, shape), broadcastView(A, shape), broadcastView(B, shape), out.storage);
   return record(out, "where", [C, A, B], (g) => [
     null,

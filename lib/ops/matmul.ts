@@ -3,7 +3,7 @@ import { backend } from "../backend";
 import { record } from "../autograd/engine";
 import { Tensor } from "../tensor/tensor";
 import { broadcastShapes, fmtShape, numel } from "../tensor/shape";
-import { empty } from "./util";
+import { uninitialized } from "./util";
 
 /** How a [..., r, c] operand can be handed to GEMM without copying: plain, transposed, or neither. */
 function gemmOperand(t: Tensor, batchShape: number[]): { data: Float32Array; offset: number; batchStride: number; trans: boolean } | null {
@@ -37,7 +37,7 @@ function mm(a: Tensor, b: Tensor): Tensor {
   if (!A) A = gemmOperand(a.expand([...batchShape, m, k]).contiguous(), batchShape)!;
   let B = gemmOperand(b, batchShape);
   if (!B) B = gemmOperand(b.expand([...batchShape, k, n]).contiguous(), batchShape)!;
-  const out = empty([...batchShape, m, n]);
+  const out = uninitialized([...batchShape, m, n]);
   backend().matmul({
     batch, m, n, k,
     a: A.data, aOffset: A.offset, aBatchStride: A.batchStride, transA: A.trans,

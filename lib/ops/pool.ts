@@ -7,7 +7,7 @@ import { record } from "../autograd/engine";
 import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
 import { matmul } from "./matmul";
-import { empty } from "./util";
+import { uninitialized } from "./util";
 
 type Pair = number | readonly [number, number];
 
@@ -53,11 +53,11 @@ function params(op: string, x: Tensor, kernelSize: Pair, opts: AvgPoolOptions): 
 
 function pool(mode: PoolMode, x: Tensor, p: Pool2dParams): Tensor {
   const xd = x.contiguous().data_();
-  const out = empty([p.n, p.c, p.outH, p.outW]);
+  const out = uninitialized([p.n, p.c, p.outH, p.outW]);
   const indices = mode === "max" ? new Int32Array(out.numel) : null;
   backend().pool2d(mode, xd, p, out.storage, indices);
   return record(out, mode === "max" ? "maxPool2d" : "avgPool2d", [x], (g) => {
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     backend().pool2dBackward(mode, g.contiguous().data_(), indices, p, dx.storage);
     return [dx];
   });

@@ -4,7 +4,7 @@ import { backend } from "../backend";
 import { record } from "../autograd/engine";
 import { Tensor } from "../tensor/tensor";
 import { contiguousStrides, fmtShape, inferShape, normDim, numel } from "../tensor/shape";
-import { empty } from "./util";
+import { empty, uninitialized } from "./util";
 
 /** Internal: a view of `x`'s storage with new geometry. */
 function viewOf(x: Tensor, shape: number[], strides: number[], offset = x.offset): Tensor {
@@ -19,14 +19,14 @@ function viewOf(x: Tensor, shape: number[], strides: number[], offset = x.offset
  */
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
-  const out = empty(x.shape);
+  const out = uninitialized(x.shape);
   backend().unary("copy", x.view_(), out.storage);
   return record(out, "contiguous", [x], (g) => [g]);
 }
 
 /** A copy with its own storage (gradient flows back to `x`). */
 export function clone(x: Tensor): Tensor {
-  const out = empty(x.shape);
+  const out = uninitialized(x.shape);
   backend().unary("copy", x.view_(), out.storage);
   return record(out, "clone", [x], (g) => [g]);
 }
@@ -204,7 +204,7 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
 /** Internal: copy via flat source indices (into contiguous x), with a scatter-add backward. */
 function takeOp(x: Tensor, index: Int32Array, shape: number[], name: string): Tensor {
   const src = x.isContiguous() ? x : contiguous(x);
-  const out = empty(shape);
+  const out = uninitialized(shape);
   backend().take(src.data_(), index, out.storage);
   return record(out, name, [src], (g) => {
     const dx = empty(src.shape);

@@ -31,7 +31,12 @@ export function broadcastView(t: Tensor, shape: readonly number[]): View {
   return { data: t.storage, offset: t.offset, shape, strides };
 }
 
-/** A new contiguous tensor of this shape, storage from the current backend. */
+/** A new contiguous tensor of zeros of this shape, storage from the current backend. */
 export function empty(shape: readonly number[]): Tensor {
   return new Tensor(backend().alloc(numel(shape)), shape);
+}
+
+/** A new contiguous tensor whose contents are unspecified: for outputs a kernel fully writes. */
+export function uninitialized(shape: readonly number[]): Tensor {
+  return new Tensor(backend().alloc(numel(shape), true), shape);
 }

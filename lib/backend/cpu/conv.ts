@@ -66,14 +66,9 @@ export function conv2dCpu(pool: Pool, x: Float32Array, w: Float32Array, bias: Fl
   const P = p.outH * p.outW, og = p.cOut / p.groups, K = (p.c / p.groups) * p.kh * p.kw;
   const ySize = p.n * p.cOut * P;
   if (ySize === 0) return;
-  const arena = pool.arena;
-  arena.reset();
-  const xPtr = arena.floats(p.n * p.c * p.h * p.w), wPtr = arena.floats(w.length);
-  const bPtr = bias ? arena.floats(p.cOut) : 0, yPtr = arena.floats(ySize);
-  const f32 = new Float32Array(pool.memory.buffer);
-  f32.set(x.subarray(0, p.n * p.c * p.h * p.w), xPtr >> 2);
-  f32.set(w, wPtr >> 2);
-  if (bias) f32.set(bias.subarray(0, p.cOut), bPtr >> 2);
+  const arena = pool.begin();
+  const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), wPtr = arena.input(w, 0, w.length);
+  const bPtr = bias ? arena.input(bias, 0, p.cOut) : 0, yPtr = arena.output(out, ySize);
   const threads = threadsFor(pool, p);
   // column chunks: the whole image unless there are too few (image, group) pairs for the threads
   let chunk = roundUp(P, NR);
@@ -84,7 +79,7 @@ export function conv2dCpu(pool: Pool, x: Float32Array, w: Float32Array, bias: Fl
   args[S_CHUNK] = chunk; args[S_NCHUNK] = Math.ceil(P / chunk); args[S_KC] = blockFor(K);
   const scratch = roundUp(og, MR) * K * 4 + STRIP_BYTES + TMP_BYTES + (p.c / p.groups) * paddedPlane(p) * 4;
   pool.run(K_CONV_FWD, p.n * p.groups * args[S_NCHUNK], scratch, threads);
-  out.set(new Float32Array(pool.memory.buffer, yPtr, ySize));
+  arena.finish();
 }
 
 export function convFwdTask(ctx: ThreadCtx, t: number): void {
@@ -148,12 +143,8 @@ export function conv2dBackwardInputCpu(pool: Pool, dy: Float32Array, w: Float32A
     out.fill(0, 0, xSize);
     return;
   }
-  const arena = pool.arena;
-  arena.reset();
-  const dyPtr = arena.floats(p.n * p.cOut * P), wPtr = arena.floats(w.length), dxPtr = arena.floats(xSize);
-  const f32 = new Float32Array(pool.memory.buffer);
-  f32.set(dy.subarray(0, p.n * p.cOut * P), dyPtr >> 2);
-  f32.set(w, wPtr >> 2);
+  const arena = pool.begin();
+  const dyPtr = arena.input(dy, 0, p.n * p.cOut * P), wPtr = arena.input(w, 0, w.length), dxPtr = arena.output(out, xSize);
   const threads = threadsFor(pool, p);
   // channel chunks: keep the column-gradient buffer under ~4 MB and give every thread work
   let chunk = Math.max(1, Math.min(cg, Math.floor((1 << 20) / (khw * P))));
@@ -165,7 +156,7 @@ export function conv2dBackwardInputCpu(pool: Pool, dy: Float32Array, w: Float32A
   const rows = chunk * khw;
   const scratch = roundUp(rows, MR) * og * 4 + rows * P * 4 + STRIP_BYTES + TMP_BYTES;
   pool.run(K_CONV_BWD_INPUT, p.n * p.groups * args[S_NCHUNK], scratch, threads);
-  out.set(new Float32Array(pool.memory.buffer, dxPtr, xSize));
+  arena.finish();
 }
 
 export function convBwdInputTask(ctx: ThreadCtx, t: number): void {
@@ -216,14 +207,10 @@ export function conv2dBackwardWeightCpu(pool: Pool, x: Float32Array, dy: Float32
     out.fill(0, 0, wSize);
     return;
   }
-  const arena = pool.arena;
-  arena.reset();
+  const arena = pool.begin();
   const bc = imageChunk(p), nbc = Math.ceil(p.n / bc);
-  const xPtr = arena.floats(p.n * p.c * p.h * p.w), dyPtr = arena.floats(p.n * p.cOut * P);
+  const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), dyPtr = arena.input(dy, 0, p.n * p.cOut * P);
   const partPtr = arena.floats(nbc * wSize);
-  const f32 = new Float32Array(pool.memory.buffer);
-  f32.set(x.subarray(0, p.n * p.c * p.h * p.w), xPtr >> 2);
-  f32.set(dy.subarray(0, p.n * p.cOut * P), dyPtr >> 2);
   const threads = threadsFor(pool, p);
   // K chunks (multiples of NR) so that every thread has work
   let chunk = roundUp(K, NR);

@@ -1,9 +1,9 @@
 // Elementwise kernels (unary, binary, where) over strided views, split into output ranges.
 // The arithmetic is the reference backend's (float64 math rounded on store), so results are
-// identical to it. Cheap ops (add, mul, relu, comparisons, ...) are memory-bound: copying them into
-// shared memory costs as much as computing them, so they always run inline on the caller's arrays.
-// Large calls of costly ops (exp, log, tanh, sin, cos, sqrt, pow) are copied into the arena and split
-// over the threads.
+// identical to it. Large calls on tensors that live in the shared memory (see heap.ts) are split
+// over the threads in place. Otherwise cheap ops (add, mul, relu, comparisons, ...) run inline on
+// the caller's arrays, since copying costs as much as computing them, and only costly ops (exp,
+// log, tanh, sin, cos, sqrt, pow) are copied into the shared memory and split.
 import type { BinaryOp, UnaryOp, View } from "../backend";
 import { ARGS, K_BINARY, K_UNARY, K_WHERE } from "./control";
 import type { Pool } from "./pool";
@@ -12,7 +12,7 @@ import type { ThreadCtx } from "./runtime";
 export const UNARY_OPS: readonly UnaryOp[] = ["copy", "neg", "exp", "log", "sqrt", "abs", "tanh", "sin", "cos", "sign", "relu"];
 export const BINARY_OPS: readonly BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "lt", "ge", "le", "eq", "ne", "reluBackward"];
 
-/** Below this many elements a costly op runs inline too (no copies, no threads). */
+/** Below this many elements an op runs inline (no dispatch). */
 const INLINE_ELEMENTS = 1 << 16;
 /** Ops whose arithmetic costs much more than moving their data. */
 const COSTLY = new Set<string>(["exp", "log", "tanh", "sin", "cos", "sqrt", "pow"]);
@@ -190,7 +190,10 @@ function elementwise(pool: Pool, kind: number, op: number, views: View[], out: F
   const total = numel(shape);
   if (total === 0) return;
   const c = collapse(shape, views);
-  if (!costly || total < INLINE_ELEMENTS || pool.getThreads() === 1) {
+  // threads when the work is worth a dispatch: tensors already in the shared memory (no copies),
+  // or a costly op whose arithmetic outweighs copying
+  const inHeap = pool.heap.addressOf(out) >= 0 && views.every((v) => pool.heap.addressOf(v.data) >= 0);
+  if (total < INLINE_ELEMENTS || pool.getThreads() === 1 || !(inHeap || costly)) {
     if (kind === K_UNARY && UNARY_OPS[op] === "copy" && c.shape.length === 2 && c.strides[0][1] !== 1 && total >= 4096) {
       return copyTransposed(views[0].data, views[0].offset, c.shape[0], c.shape[1], c.strides[0][0], c.strides[0][1], out);
     }
@@ -198,17 +201,13 @@ function elementwise(pool: Pool, kind: number, op: number, views: View[], out: F
     walkRange(c.shape, ops, out, 0, 0, total, run);
     return;
   }
-  const arena = pool.arena;
-  arena.reset();
+  const arena = pool.begin();
   const nd = c.shape.length;
   const ptrs = views.map((v) => {
     const [lo, hi] = span(v, shape);
-    const ptr = arena.floats(hi - lo + 1);
-    return { ptr, lo, hi };
+    return { ptr: arena.input(v.data, lo, hi - lo + 1), lo };
   });
-  const outPtr = arena.floats(total);
-  const f32 = new Float32Array(pool.memory.buffer);
-  views.forEach((v, i) => f32.set(v.data.subarray(ptrs[i].lo, ptrs[i].hi + 1), ptrs[i].ptr >> 2));
+  const outPtr = arena.output(out, total);
   const args = pool.ctx.ctl.subarray(ARGS);
   args[0] = op; args[1] = nd; args[2] = total; args[3] = views.length; args[4] = outPtr;
   let at = 5;
@@ -219,7 +218,7 @@ function elementwise(pool: Pool, kind: number, op: number, views: View[], out: F
   });
   for (let d = 0; d < nd; d++) args[at++] = c.shape[d];
   pool.run(kind, Math.ceil(total / RANGE), 0);
-  out.set(new Float32Array(pool.memory.buffer, outPtr, total));
+  arena.finish();
 }
 
 /** Task: output elements [t*RANGE, (t+1)*RANGE) of the job described in the arguments. */

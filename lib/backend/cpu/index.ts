@@ -18,7 +18,11 @@ import { matmulCpu } from "./matmul";
 import { Pool, defaultThreads } from "./pool";
 import { pool2dBackwardCpu, pool2dCpu } from "./pooling";
 import { reduceCpu } from "./reduce";
-import { ArenaFullError, loadKernels } from "./runtime";
+import { HeapFullError } from "./heap";
+import { loadKernels } from "./runtime";
+
+/** Tensors smaller than this stay ordinary arrays (a kernel call on them is cheap anyway). */
+const HEAP_MIN_FLOATS = 4096;
 
 let pool: Pool | null = null;
 let unavailable: string | null = null;
@@ -74,7 +78,7 @@ function dispatch(fast: (p: Pool) => void, slow: () => void): void {
   try {
     fast(p);
   } catch (e) {
-    if (e instanceof ArenaFullError) return slow();
+    if (e instanceof HeapFullError) return slow();
     throw e;
   }
 }
@@ -106,7 +110,14 @@ export function createCpuBackend(): Backend {
   const ref = referenceBackend;
   return {
     name: "cpu",
-    alloc: (size) => new Float32Array(size),
+    alloc(size, uninitialized = false) {
+      // big tensors live in the shared memory so that kernels use them in place on every thread
+      if (size >= HEAP_MIN_FLOATS) {
+        const arr = getPool()?.allocTensor(size, uninitialized);
+        if (arr) return arr;
+      }
+      return new Float32Array(size);
+    },
     unary: (op, x, out) => dispatch((p) => unaryCpu(p, op, x, out), () => ref.unary(op, x, out)),
     binary: (op, a, b, out) => dispatch((p) => binaryCpu(p, op, a, b, out), () => ref.binary(op, a, b, out)),
     where: (c, a, b, out) => dispatch((p) => whereCpu(p, c, a, b, out), () => ref.where(c, a, b, out)),
@@ -156,4 +167,9 @@ export function __failJobForTests(thread: number, tasks: number, spinUs = 200): 
   p.ctx.ctl[256] = thread; // ARGS
   p.ctx.ctl[257] = spinUs;
   p.run(0 /* K_FAIL */, tasks, 0);
+}
+
+/** How much of the shared-memory tensor heap is in use (null before the pool starts or without it). */
+export function cpuHeapStats(): import("./heap").HeapStats | null {
+  return pool ? pool.heap.stats() : null;
 }

@@ -1,4 +1,4 @@
-// Batched GEMM on the pool: copy A and B into the arena, pack them into panels (job 1), then
+// Batched GEMM on the pool: A and B in the shared memory (copied there if needed), pack them into panels (job 1), then
 // compute C in MC×NC tiles (job 2), each tile looping over K in KC blocks (fixed order).
 import type { GemmArgs } from "../backend";
 import { ARGS, K_GEMM_PACK, K_GEMM_TILES, SCRATCH, SCRATCH_BYTES } from "./control";
@@ -33,19 +33,15 @@ export function matmulCpu(pool: Pool, g: GemmArgs): void {
     g.out.fill(0, 0, size);
     return;
   }
-  const arena = pool.arena;
-  arena.reset();
+  const arena = pool.begin();
   // distinct A / B matrices (a batch stride of 0 broadcasts one matrix)
   const na = g.aBatchStride === 0 ? 1 : batch, nb = g.bBatchStride === 0 ? 1 : batch;
   const aSpan = (na - 1) * g.aBatchStride + m * k, bSpan = (nb - 1) * g.bBatchStride + k * n;
-  const aPtr = arena.floats(aSpan), bPtr = arena.floats(bSpan);
+  const aPtr = arena.input(g.a, g.aOffset, aSpan), bPtr = arena.input(g.b, g.bOffset, bSpan);
   const mPad = roundUp(m, MR), nPad = roundUp(n, NR);
   const pa = arena.floats(na * mPad * k), pb = arena.floats(nb * nPad * k);
-  const cPtr = arena.floats(size);
+  const cPtr = arena.output(g.out, size);
   const ctx = pool.ctx;
-  const f32 = new Float32Array(pool.memory.buffer);
-  f32.set(g.a.subarray(g.aOffset, g.aOffset + aSpan), aPtr >> 2);
-  f32.set(g.b.subarray(g.bOffset, g.bOffset + bSpan), bPtr >> 2);
 
   const threads = 2 * size * k < INLINE_FLOPS ? 1 : pool.getThreads();
   // tile sizes: shrink until there are a few tiles per thread (tiling never changes the results)
@@ -71,7 +67,7 @@ export function matmulCpu(pool: Pool, g: GemmArgs): void {
 
   pool.run(K_GEMM_PACK, na * kBlocks * aGroups + nb * kBlocks * bGroups, 0, threads);
   pool.run(K_GEMM_TILES, tiles(), MR * NR * 4, threads);
-  g.out.set(new Float32Array(pool.memory.buffer, cPtr, size));
+  arena.finish();
 }
 
 /** Job 1: pack one group of A panels or B strips for one K block. */

@@ -7,11 +7,12 @@
 // Every live worker acknowledges every job (DONE), even when it found no task, so the control
 // block is only rewritten while all workers sit in their wait loop.
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
-import { availableParallelism } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { BOOTFAIL, DONE, ERROR, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP } from "./control";
 import { type WasmMemory, wasmApi } from "./wasm-api";
+import { Heap, MAX_BYTES } from "./heap";
 import { Arena, MAX_PAGES, type Kernels, type ThreadCtx, builtDir, instantiate, makeCtx, refreshViews } from "./runtime";
 import { runTasks } from "./tasks";
 
@@ -19,6 +20,20 @@ import { runTasks } from "./tasks";
 const SPIN = 2000;
 /** How long to wait for workers to boot before running single-threaded. */
 const BOOT_TIMEOUT_MS = 20_000;
+
+/**
+ * Soft limit of the tensor heap: GRADWORK_HEAP_MB, else a quarter of the machine's memory between
+ * 256 MiB and 1 GiB. Beyond it, new tensors are ordinary arrays (correct, but copied per kernel call).
+ */
+export function heapLimitBytes(): number {
+  const env = process.env.GRADWORK_HEAP_MB;
+  if (env !== undefined && env !== "") {
+    const mb = Number(env);
+    if (Number.isFinite(mb) && mb >= 0) return Math.min(MAX_BYTES, Math.round(mb * 2 ** 20));
+    process.emitWarning(`GRADWORK_HEAP_MB="${env}" is not a non-negative number; using the default`);
+  }
+  return Math.min(2 ** 30, Math.max(2 ** 28, Math.floor(totalmem() / 4)));
+}
 
 /** Thread count from GRADWORK_THREADS, else the number of cores. */
 export function defaultThreads(): number {
@@ -40,6 +55,8 @@ interface WorkerHandle {
 export class Pool {
   readonly memory: WasmMemory;
   readonly arena: Arena;
+  /** Tensor storage and kernel scratch inside the shared memory. */
+  readonly heap: Heap;
   /** The main thread's context (thread 0). */
   readonly ctx: ThreadCtx;
   private readonly workers: WorkerHandle[] = [];
@@ -50,9 +67,29 @@ export class Pool {
 
   constructor(readonly kernels: Kernels, threads = defaultThreads()) {
     this.memory = new wasmApi!.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-    this.arena = new Arena(this.memory);
+    this.heap = new Heap(this.memory, heapLimitBytes());
+    this.arena = new Arena(this.memory, this.heap);
     this.ctx = makeCtx(0, this.memory, instantiate(kernels.module, this.memory));
     this.threads = threads;
+  }
+
+  /**
+   * Start a kernel call: wait for workers of an interrupted earlier call, then give back the
+   * previous call's working memory. Returns the arena to take this call's memory from.
+   */
+  begin(): Arena {
+    if (this.pending > 0) {
+      this.join();
+      this.collectWorkerError();
+    }
+    this.arena.reset();
+    return this.arena;
+  }
+
+  /** Storage for a tensor of `size` floats in the shared memory (zeroed unless `uninitialized`), or null when the heap is full. */
+  allocTensor(size: number, uninitialized: boolean): Float32Array | null {
+    if (this.pending > 0) this.begin(); // an interrupted call may still write into freed blocks
+    return this.heap.floats(size, uninitialized);
   }
 
   getThreads(): number {

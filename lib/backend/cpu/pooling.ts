@@ -148,17 +148,14 @@ export function pool2dCpu(pool: Pool, mode: PoolMode, x: Float32Array, p: Pool2d
     forwardPlanes(max, x, 0, p, out, 0, indices, 0, 0, planes);
     return;
   }
-  const arena = pool.arena;
-  arena.reset();
-  const xPtr = arena.floats(inSize), oPtr = arena.floats(outSize), iPtr = indices ? arena.floats(outSize) : 0;
-  new Float32Array(pool.memory.buffer).set(x.subarray(0, inSize), xPtr >> 2);
+  const arena = pool.begin();
+  const xPtr = arena.input(x, 0, inSize), oPtr = arena.output(out, outSize), iPtr = indices ? arena.output(indices, outSize) : 0;
   const args = pool.ctx.ctl.subarray(ARGS);
   writeParams(args, p);
   const ppt = planesPerTask(p);
   args[A_MAX] = max ? 1 : 0; args[A_IN] = xPtr; args[A_OUT] = oPtr; args[A_IDX] = iPtr; args[A_PPT] = ppt;
   pool.run(K_POOL_FWD, Math.ceil(planes / ppt), 0);
-  out.set(new Float32Array(pool.memory.buffer, oPtr, outSize));
-  if (indices) indices.set(new Int32Array(pool.memory.buffer, iPtr, outSize));
+  arena.finish();
 }
 
 export function pool2dBackwardCpu(pool: Pool, mode: PoolMode, dy: Float32Array, indices: Int32Array | null, p: Pool2dParams, out: Float32Array): void {
@@ -171,17 +168,14 @@ export function pool2dBackwardCpu(pool: Pool, mode: PoolMode, dy: Float32Array, 
     backwardPlanes(max, dy, 0, indices, 0, p, out, 0, 0, planes);
     return;
   }
-  const arena = pool.arena;
-  arena.reset();
-  const dyPtr = arena.floats(outSize), iPtr = max ? arena.floats(outSize) : 0, oPtr = arena.floats(inSize);
-  new Float32Array(pool.memory.buffer).set(dy.subarray(0, outSize), dyPtr >> 2);
-  if (max) new Int32Array(pool.memory.buffer).set(indices!.subarray(0, outSize), iPtr >> 2);
+  const arena = pool.begin();
+  const dyPtr = arena.input(dy, 0, outSize), iPtr = max ? arena.input(indices!, 0, outSize) : 0, oPtr = arena.output(out, inSize);
   const args = pool.ctx.ctl.subarray(ARGS);
   writeParams(args, p);
   const ppt = planesPerTask(p);
   args[A_MAX] = max ? 1 : 0; args[A_IN] = dyPtr; args[A_OUT] = oPtr; args[A_IDX] = iPtr; args[A_PPT] = ppt;
   pool.run(K_POOL_BWD, Math.ceil(planes / ppt), 0);
-  out.set(new Float32Array(pool.memory.buffer, oPtr, inSize));
+  arena.finish();
 }
 
 export function poolFwdTask(ctx: ThreadCtx, t: number): void {

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
-import { ARENA_START, CTL_INTS } from "./control";
+import { CTL_INTS } from "./control";
+import type { Heap } from "./heap";
 import { type WasmMemory, type WasmModule, wasmApi } from "./wasm-api";
 
 /** The functions exported by the WebAssembly kernels (lib/backend/cpu/wasm). Pointers are byte addresses. */
@@ -125,37 +126,79 @@ export function instantiate(module: WasmModule, memory: WasmMemory): WasmExports
   return new wasmApi!.Instance(module, { env: { memory } }).exports as WasmExports;
 }
 
-/** Thrown when a call would need more than the 2 GiB arena; the backend then uses the reference kernel. */
-export class ArenaFullError extends Error {}
-
 /**
- * Bump allocator over the shared memory for one kernel call (reset at the start of each call).
- * Addresses are 64-byte aligned.
+ * Working memory of one kernel call: inputs that are not already in the shared memory are copied
+ * into blocks of the heap, outputs that are not get a staging block copied back by `finish`, and
+ * scratch space comes from the heap too. Every block is given back at the start of the next call.
  */
 export class Arena {
-  private top = ARENA_START;
-  constructor(private readonly memory: WasmMemory) {}
+  private blocks: number[] = [];
+  /** Staged outputs: [heap address, destination array, first element, count]. */
+  private staged: [number, Float32Array | Int32Array, number, number][] = [];
+  /** Byte ranges [start, end) of the inputs read in place during this call. */
+  private inputs: number[] = [];
+  constructor(
+    private readonly memory: WasmMemory,
+    readonly heap: Heap,
+  ) {}
 
+  /** Free the previous call's blocks. Callers make sure no worker still uses them (Pool.begin). */
   reset(): void {
-    this.top = ARENA_START;
+    for (const b of this.blocks) this.heap.free(b);
+    this.blocks.length = 0;
+    this.staged.length = 0;
+    this.inputs.length = 0;
   }
 
-  /** Reserve `bytes` and return the byte address; grows the memory when needed. */
+  /** Reserve `bytes` of scratch and return the byte address (64-byte aligned). */
   alloc(bytes: number): number {
-    const at = this.top;
-    const end = at + Math.ceil(bytes / 64) * 64;
-    if (end > MAX_PAGES * 65536) throw new ArenaFullError(`cpu backend: a kernel call needs ${end} bytes of working memory (limit 2 GiB)`);
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      const want = Math.min(MAX_PAGES, Math.max(Math.ceil(end / 65536), Math.ceil((have * 1.5) / 65536)));
-      this.memory.grow(want - have / 65536);
-    }
-    this.top = end;
-    return at;
+    const addr = this.heap.block(Math.max(64, bytes), false)!.addr;
+    this.blocks.push(addr);
+    return addr;
   }
 
   /** Reserve floats and return the byte address. */
   floats(count: number): number {
     return this.alloc(count * 4);
+  }
+
+  /** Byte address of elements [start, start+count) of `arr`: in place when it lives in the shared memory, else a copy. */
+  input(arr: Float32Array | Int32Array, start: number, count: number): number {
+    const at = this.heap.addressOf(arr);
+    if (at >= 0) {
+      const addr = at + 4 * start;
+      this.inputs.push(addr, addr + 4 * count);
+      return addr;
+    }
+    const addr = this.alloc(count * 4);
+    if (arr instanceof Int32Array) new Int32Array(this.memory.buffer, addr, count).set(arr.subarray(start, start + count));
+    else new Float32Array(this.memory.buffer, addr, count).set(arr.subarray(start, start + count));
+    return addr;
+  }
+
+  /**
+   * Byte address where a kernel writes elements [0, count) of `arr`: in place when it lives in the
+   * shared memory and overlaps no input of this call, else a staging block that `finish` copies back.
+   */
+  output(arr: Float32Array | Int32Array, count: number): number {
+    const at = this.heap.addressOf(arr);
+    if (at >= 0 && !this.overlapsInput(at, at + 4 * count)) return at;
+    const addr = this.alloc(count * 4);
+    this.staged.push([addr, arr, 0, count]);
+    return addr;
+  }
+
+  /** Copy staged outputs back to their arrays. */
+  finish(): void {
+    for (const [addr, arr, start, count] of this.staged) {
+      if (arr instanceof Int32Array) arr.set(new Int32Array(this.memory.buffer, addr, count), start);
+      else arr.set(new Float32Array(this.memory.buffer, addr, count), start);
+    }
+    this.staged.length = 0;
+  }
+
+  private overlapsInput(lo: number, hi: number): boolean {
+    for (let i = 0; i < this.inputs.length; i += 2) if (lo < this.inputs[i + 1] && this.inputs[i] < hi) return true;
+    return false;
   }
 }
