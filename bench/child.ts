@@ -18,13 +18,13 @@ async function main(): Promise<void> {
   let result: ChildResult;
   if (req.framework === "gradwork") {
     const { runGradwork } = await import("./gradwork");
-    result = runGradwork(req, ready);
+    result = await runGradwork(req, ready);
   } else if (req.framework === "tfjs") {
     const { runTfjs } = await import("./peers/tfjs");
     result = await runTfjs(req, ready);
   } else if (req.framework === "convnetjs") {
     const { runConvnetjs } = await import("./peers/convnetjs");
-    result = runConvnetjs(req, ready);
+    result = await runConvnetjs(req, ready);
   } else {
     throw new Error(`bench/child.ts: unknown framework "${req.framework}"`);
   }

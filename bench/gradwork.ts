@@ -101,11 +101,11 @@ function makeStep(req: ChildRequest, notes: string[]): () => void {
  * @example
  * runGradwork({ framework: "gradwork", workload: WORKLOADS[0], threads: 1, plan }, () => {});
  */
-export function runGradwork(req: ChildRequest, ready: () => void): ChildResult {
+export async function runGradwork(req: ChildRequest, ready: () => void): Promise<ChildResult> {
   const chosen = chooseBackend(req.threads);
   const notes = [...chosen.notes];
   const step = makeStep(req, notes);
   ready();
-  const t = measure(step, unitsPerStep(req.workload), req.plan);
+  const t = await measure(step, unitsPerStep(req.workload), req.plan);
   return { ...t, peakMB: peakRssMB(), backend: chosen.backend, threads: chosen.threads, notes };
 }

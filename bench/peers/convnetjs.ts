@@ -36,7 +36,7 @@ function layers(group: "convnet" | "vgg"): LayerDef[] {
  * @example
  * runConvnetjs(request, () => console.log("ready"));
  */
-export function runConvnetjs(req: ChildRequest, ready: () => void): ChildResult {
+export async function runConvnetjs(req: ChildRequest, ready: () => void): Promise<ChildResult> {
   const w = req.workload;
   if (w.group !== "convnet" && w.group !== "vgg") throw new Error(`ConvNetJS runs only the training workloads, not "${w.id}"`);
   const cnj = require("convnetjs") as any;
@@ -50,7 +50,7 @@ export function runConvnetjs(req: ChildRequest, ready: () => void): ChildResult 
     for (let i = 0; i < batch; i++) trainer.train(xs[i], ys[i]);
   };
   ready();
-  const t = measure(step, batch, req.plan);
+  const t = await measure(step, batch, req.plan);
   const notes = ["ConvNetJS 0.3: float64, one image at a time" + (w.group === "convnet" ? "; max pool instead of the avg pool (none in ConvNetJS)" : "")];
   return { ...t, peakMB: peakRssMB(), backend: "convnetjs", threads: 1, notes };
 }

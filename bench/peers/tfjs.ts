@@ -98,6 +98,6 @@ export async function runTfjs(req: ChildRequest, ready: () => void): Promise<Chi
   const notes = ["tfjs-core " + tf.version_core + ", backend cpu (plain JS, one thread: Node has no web Worker)"];
   const step = makeStep(tf, req);
   ready();
-  const t = measure(step, unitsPerStep(req.workload), req.plan);
+  const t = await measure(step, unitsPerStep(req.workload), req.plan);
   return { ...t, peakMB: peakRssMB(), backend: "tfjs-cpu", threads: 1, notes };
 }

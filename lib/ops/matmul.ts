@@ -5,6 +5,15 @@ import { Tensor } from "../tensor/tensor";
 import { broadcastShapes, fmtShape, numel } from "../tensor/shape";
 import { uninitialized } from "./util";
 
+/**
+ * True for a 2-D operand stored column by column (e.g. a Linear layer's `weight.t()`): its gradient
+ * is then computed transposed, so that it arrives in the storage's own layout and accumulating
+ * it into the leaf needs no transposing copy. Same products, same order: same values.
+ */
+function columnMajor(t: Tensor): boolean {
+  return t.ndim === 2 && t.shape[0] > 1 && t.shape[1] > 1 && t.strides[0] === 1 && t.strides[1] === t.shape[0];
+}
+
 /** How a [..., r, c] operand can be handed to GEMM without copying: plain, transposed, or neither. */
 function gemmOperand(t: Tensor, batchShape: number[]): { data: Float32Array; offset: number; batchStride: number; trans: boolean } | null {
   const nd = t.ndim;
@@ -45,8 +54,8 @@ function mm(a: Tensor, b: Tensor): Tensor {
     out: out.storage,
   });
   return record(out, "matmul", [a, b], (g) => [
-    a.requiresGrad ? mm(g, b.transpose(-1, -2)) : null,
-    b.requiresGrad ? mm(a.transpose(-1, -2), g) : null,
+    a.requiresGrad ? (columnMajor(a) ? mm(b, g.transpose(-1, -2)).transpose(-1, -2) : mm(g, b.transpose(-1, -2))) : null,
+    b.requiresGrad ? (columnMajor(b) ? mm(g.transpose(-1, -2), a).transpose(-1, -2) : mm(a.transpose(-1, -2), g)) : null,
   ]);
 }
 

@@ -38,12 +38,18 @@ export function reduceK(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
   }
   let cur = x.isContiguous() ? x : x.contiguous();
   let shape = [...x.shape];
+  // adjacent dims are reduced in one pass (one sweep over the data; for sums, one float64 accumulator)
+  const merge = op === "sum" || op === "max" || op === "min";
   for (let i = dims.length - 1; i >= 0; i--) {
+    const last = dims[i];
+    while (merge && i > 0 && dims[i - 1] === dims[i] - 1) i--;
     const d = dims[i];
-    const outer = numel(shape.slice(0, d)), size = shape[d], inner = numel(shape.slice(d + 1));
-    if (size === 0 && op !== "sum") throw new Error(`${op}: cannot reduce over an empty dimension ${d} of shape ${fmtShape(x.shape)}`);
+    const outer = numel(shape.slice(0, d)), size = numel(shape.slice(d, last + 1)), inner = numel(shape.slice(last + 1));
+    for (let e = d; e <= last; e++) {
+      if (shape[e] === 0 && op !== "sum") throw new Error(`${op}: cannot reduce over an empty dimension ${e} of shape ${fmtShape(x.shape)}`);
+    }
     const next = [...shape];
-    next[d] = 1;
+    for (let e = d; e <= last; e++) next[e] = 1;
     const out = empty(next);
     backend().reduce(op, cur.data_(), outer, size, inner, out.storage);
     cur = out;

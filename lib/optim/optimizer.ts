@@ -31,11 +31,20 @@ export abstract class Optimizer {
         if (!p.grad) continue;
         let s = this.state.get(p);
         if (!s) this.state.set(p, (s = {}));
+        if (this.updateInPlace(p, p.grad, s)) continue;
         p.copy_(this.update(p, p.grad, s));
       }
     });
   }
 
   /** The new value of `p` given its gradient and its state (mutated in place). */
+  /**
+   * Optional fused version of `update` that writes the new values into `p` (and its state) in one
+   * pass, with exactly the same float32 roundings; returns false when it does not apply.
+   */
+  protected updateInPlace(_p: Tensor, _grad: Tensor, _state: Record<string, Tensor | number>): boolean {
+    return false;
+  }
+
   protected abstract update(p: Tensor, grad: Tensor, state: Record<string, Tensor | number>): Tensor;
 }

@@ -32,6 +32,37 @@ export class SGD extends Optimizer {
     if (this.momentum < 0 || this.weightDecay < 0) throw new Error("SGD: momentum and weightDecay must be ≥ 0");
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error("SGD: Nesterov momentum needs momentum > 0 and dampening 0");
   }
+  /** One pass over the parameter; every product and sum is rounded to float32 as the tensor ops in `update` round it. */
+  protected updateInPlace(p: Tensor, grad: Tensor, s: Record<string, Tensor | number>): boolean {
+    if (grad.numel !== p.numel || (s.momentumBuffer && (s.momentumBuffer as Tensor).numel !== p.numel)) return false;
+    const f = Math.fround;
+    // the scalars become float32 tensors in `update`
+    const lr = f(this.lr), wd = f(this.weightDecay), m = f(this.momentum), keep = f(1 - this.dampening);
+    const { dampening, nesterov } = this;
+    const P = p.storage, po = p.offset, G = grad.data_(), n = p.numel;
+    let B: Float32Array | null = null;
+    let fresh = false;
+    if (this.momentum) {
+      if (!s.momentumBuffer) {
+        s.momentumBuffer = grad.detach().clone();
+        fresh = true;
+      }
+      B = (s.momentumBuffer as Tensor).data_();
+    }
+    for (let i = 0; i < n; i++) {
+      const pi = P[po + i];
+      let g = wd ? f(G[i] + f(pi * wd)) : G[i];
+      if (B) {
+        const damped = dampening ? f(g * keep) : g;
+        const buf = fresh ? g : f(f(B[i] * m) + damped);
+        B[i] = buf;
+        g = nesterov ? f(g + f(buf * m)) : buf;
+      }
+      P[po + i] = f(pi - f(g * lr));
+    }
+    return true;
+  }
+
   protected update(p: Tensor, grad: Tensor, s: Record<string, Tensor | number>): Tensor {
     let g = this.weightDecay ? grad.add(p.mul(this.weightDecay)) : grad;
     if (this.momentum) {

@@ -52,3 +52,4 @@ export const K_BINARY = 7;
 export const K_WHERE = 8;
 export const K_POOL_FWD = 10;
 export const K_POOL_BWD = 11;
+export const K_REDUCE = 12;

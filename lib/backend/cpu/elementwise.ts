@@ -167,6 +167,14 @@ function copyTransposed(x: Float32Array, off: number, rows: number, cols: number
   }
 }
 
+/** An operand this small (e.g. a broadcast scalar) is cheap to copy into the shared memory. */
+const SMALL_OPERAND = 4096;
+
+function spanSize(v: View, shape: readonly number[]): number {
+  const [lo, hi] = span(v, shape);
+  return hi - lo + 1;
+}
+
 /** Smallest and largest element offsets a view touches. */
 function span(v: View, shape: readonly number[]): [number, number] {
   let lo = v.offset, hi = v.offset;
@@ -192,7 +200,7 @@ function elementwise(pool: Pool, kind: number, op: number, views: View[], out: F
   const c = collapse(shape, views);
   // threads when the work is worth a dispatch: tensors already in the shared memory (no copies),
   // or a costly op whose arithmetic outweighs copying
-  const inHeap = pool.heap.addressOf(out) >= 0 && views.every((v) => pool.heap.addressOf(v.data) >= 0);
+  const inHeap = pool.heap.addressOf(out) >= 0 && views.every((v) => pool.heap.addressOf(v.data) >= 0 || spanSize(v, shape) <= SMALL_OPERAND);
   if (total < INLINE_ELEMENTS || pool.getThreads() === 1 || !(inHeap || costly)) {
     if (kind === K_UNARY && UNARY_OPS[op] === "copy" && c.shape.length === 2 && c.strides[0][1] !== 1 && total >= 4096) {
       return copyTransposed(views[0].data, views[0].offset, c.shape[0], c.shape[1], c.strides[0][0], c.strides[0][1], out);
@@ -254,6 +262,29 @@ export function whereCpu(pool: Pool, cond: View, a: View, b: View, out: Float32A
   elementwise(pool, K_WHERE, 0, [cond, a, b], out, runners.where(), false);
 }
 
-export const unaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, runners.unary(ctx.ctl[ARGS]));
-export const binaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, runners.binary(ctx.ctl[ARGS]));
+const ARITH = ["add", "sub", "mul", "div"]; // op codes of arithRun in wasm/elementwise.ts
+const unitStride = (s: number) => s === 0 || s === 1;
+
+/**
+ * Inside a task every operand lives in the shared memory, so contiguous stretches of the hottest
+ * ops (ReLU and its backward, + − × ÷) run in the SIMD kernels; other stretches use `fallback`.
+ */
+function simdRunner(ctx: ThreadCtx, kind: number, op: number, fallback: Run): Run {
+  const w = ctx.wasm;
+  if (kind === K_UNARY && UNARY_OPS[op] === "relu") {
+    return (v, offs, inner, out, o, len) => (inner[0] === 1 ? w.reluRun(4 * offs[0], 4 * o, len) : fallback(v, offs, inner, out, o, len));
+  }
+  if (kind !== K_BINARY) return fallback;
+  if (BINARY_OPS[op] === "reluBackward") {
+    return (v, offs, inner, out, o, len) =>
+      unitStride(inner[0]) && unitStride(inner[1]) ? w.reluBackwardRun(4 * offs[0], inner[0], 4 * offs[1], inner[1], 4 * o, len) : fallback(v, offs, inner, out, o, len);
+  }
+  const code = ARITH.indexOf(BINARY_OPS[op]);
+  if (code < 0) return fallback;
+  return (v, offs, inner, out, o, len) =>
+    unitStride(inner[0]) && unitStride(inner[1]) ? w.arithRun(code, 4 * offs[0], inner[0], 4 * offs[1], inner[1], 4 * o, len) : fallback(v, offs, inner, out, o, len);
+}
+
+export const unaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, simdRunner(ctx, K_UNARY, ctx.ctl[ARGS], runners.unary(ctx.ctl[ARGS])));
+export const binaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, simdRunner(ctx, K_BINARY, ctx.ctl[ARGS], runners.binary(ctx.ctl[ARGS])));
 export const whereTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, runners.where());

@@ -121,7 +121,7 @@ export function createCpuBackend(): Backend {
     unary: (op, x, out) => dispatch((p) => unaryCpu(p, op, x, out), () => ref.unary(op, x, out)),
     binary: (op, a, b, out) => dispatch((p) => binaryCpu(p, op, a, b, out), () => ref.binary(op, a, b, out)),
     where: (c, a, b, out) => dispatch((p) => whereCpu(p, c, a, b, out), () => ref.where(c, a, b, out)),
-    reduce: (op, x, outer, size, inner, out) => reduceCpu(op, x, outer, size, inner, out),
+    reduce: (op, x, outer, size, inner, out) => reduceCpu(getPool(), op, x, outer, size, inner, out),
     matmul(g) {
       checkGemm(g);
       dispatch((p) => matmulCpu(p, g), () => ref.matmul(g));

@@ -1,6 +1,9 @@
 // Reductions of the middle axis of [outer, size, inner]. Same arithmetic and order as the
 // reference (float64 sums, first index wins, NaN wins), hence identical results.
 import type { ReduceOp } from "../backend";
+import { ARGS, K_REDUCE } from "./control";
+import type { Pool } from "./pool";
+import type { ThreadCtx } from "./runtime";
 
 const OPS: readonly ReduceOp[] = ["sum", "max", "min", "argmax", "argmin"];
 
@@ -42,12 +45,43 @@ function reduceBlock(op: number, x: Float32Array, xo: number, size: number, inne
   }
 }
 
+/** Below this many input elements a reduction runs on the calling thread. */
+const INLINE_ELEMENTS = 1 << 16;
+
+// Argument slots: op, outer, size, inner, x address, out address, outers per task, inner chunk.
+const R_OP = 0, R_OUTER = 1, R_SIZE = 2, R_INNER = 3, R_X = 4, R_OUT = 5, R_OPT = 6, R_IC = 7;
+
 /**
- * Reductions are memory-bound: copying the input into shared memory would cost as much as the
- * reduction, so they run on the calling thread (with cache-friendly row sweeps when inner > 1).
+ * Reductions are memory-bound: they run on the calling thread, except large ones whose input and
+ * output already live in the shared memory, which are split over the threads by output ranges
+ * (each output is still computed by one thread in the same order: identical results).
  */
-export function reduceCpu(op: ReduceOp, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void {
+export function reduceCpu(pool: Pool | null, op: ReduceOp, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void {
   const code = OPS.indexOf(op);
   if (code < 0) throw new Error(`reduce: unknown op "${op}"`);
-  for (let o = 0; o < outer; o++) reduceBlock(code, x, 0, size, inner, o, 0, inner, out, 0);
+  const threads = pool ? pool.getThreads() : 1;
+  const total = outer * size * inner;
+  if (!pool || threads === 1 || total < INLINE_ELEMENTS || pool.heap.addressOf(x) < 0 || pool.heap.addressOf(out) < 0 || outer * inner < 2) {
+    for (let o = 0; o < outer; o++) reduceBlock(code, x, 0, size, inner, o, 0, inner, out, 0);
+    return;
+  }
+  // tasks: blocks of whole outer rows when there are plenty, else chunks of the inner columns
+  let opt = 1, ic = inner;
+  if (outer >= 4 * threads) opt = Math.ceil(outer / (8 * threads));
+  else ic = Math.max(1, Math.ceil(inner / Math.ceil((8 * threads) / outer)));
+  const arena = pool.begin();
+  const args = pool.ctx.ctl.subarray(ARGS);
+  args[R_OP] = code; args[R_OUTER] = outer; args[R_SIZE] = size; args[R_INNER] = inner;
+  args[R_X] = arena.input(x, 0, total); args[R_OUT] = arena.output(out, outer * inner);
+  args[R_OPT] = opt; args[R_IC] = ic;
+  pool.run(K_REDUCE, Math.ceil(outer / opt) * Math.ceil(inner / ic), 0);
+  arena.finish();
+}
+
+export function reduceTask(ctx: ThreadCtx, t: number): void {
+  const a = ctx.ctl.subarray(ARGS);
+  const outer = a[R_OUTER], inner = a[R_INNER], opt = a[R_OPT], ic = a[R_IC];
+  const nic = Math.ceil(inner / ic);
+  const o0 = Math.floor(t / nic) * opt, i0 = (t % nic) * ic, i1 = Math.min(inner, i0 + ic);
+  for (let o = o0; o < Math.min(outer, o0 + opt); o++) reduceBlock(a[R_OP], ctx.f32, a[R_X] >> 2, a[R_SIZE], inner, o, i0, i1, ctx.f32, a[R_OUT] >> 2);
 }

@@ -19,6 +19,9 @@ export interface WasmExports {
   packIm2col(x: number, k0: number, kc: number, p0: number, np: number, dst: number): void;
   packIm2colT(x: number, k0: number, nk: number, p0: number, kc: number, dst: number, tab: number): void;
   col2im(dcol: number, k0: number, rows: number, dx: number): void;
+  reluRun(x: number, out: number, n: number): void;
+  reluBackwardRun(g: number, gs: number, x: number, xs: number, out: number, n: number): void;
+  arithRun(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
 }
 
 /** What each thread (main or worker) computes with. */

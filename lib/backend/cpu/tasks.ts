@@ -1,11 +1,12 @@
 // The task table shared by the main thread and the workers: a job's kind picks the function that
 // runs one task; every participating thread claims task indices until none are left.
-import { ARGS, K_BINARY, K_CONV_BWD_INPUT, K_CONV_BWD_WEIGHT, K_CONV_FWD, K_FAIL, K_GEMM_PACK, K_GEMM_TILES, K_POOL_BWD, K_POOL_FWD, K_UNARY, K_WHERE, KIND, NEXT, NTASKS } from "./control";
+import { ARGS, K_BINARY, K_CONV_BWD_INPUT, K_CONV_BWD_WEIGHT, K_CONV_FWD, K_FAIL, K_GEMM_PACK, K_GEMM_TILES, K_POOL_BWD, K_POOL_FWD, K_REDUCE, K_UNARY, K_WHERE, KIND, NEXT, NTASKS } from "./control";
 import { refreshViews, type ThreadCtx } from "./runtime";
 import { gemmPackTask, gemmTileTask } from "./matmul";
 import { convBwdInputTask, convBwdWeightTask, convFwdTask } from "./conv";
 import { binaryTask, unaryTask, whereTask } from "./elementwise";
 import { poolBwdTask, poolFwdTask } from "./pooling";
+import { reduceTask } from "./reduce";
 
 type Task = (ctx: ThreadCtx, t: number) => void;
 
@@ -32,6 +33,7 @@ TASKS[K_BINARY] = binaryTask;
 TASKS[K_WHERE] = whereTask;
 TASKS[K_POOL_FWD] = poolFwdTask;
 TASKS[K_POOL_BWD] = poolBwdTask;
+TASKS[K_REDUCE] = reduceTask;
 
 /** Claim and run tasks of the current job until none are left. */
 export function runTasks(ctx: ThreadCtx): void {

@@ -2,3 +2,4 @@
 // The kernels compute on raw byte addresses in one shared WebAssembly.Memory.
 export * from "./gemm";
 export * from "./conv";
+export * from "./elementwise";
