@@ -67,6 +67,28 @@ describe.each(backendCases())("matmul [$label]", (bc) => {
     expectClose(A.grad!, [[18, 27], [18, 27]]);
     expectClose(B.grad!, [[4, 4, 4], [6, 6, 6]]);
   });
+
+  it("a column-major operand (weight.T) gets the same gradient as a row-major copy, already in its own layout", () => {
+    gw.manualSeed(44);
+    const x = rnd([6, 40]), r = rnd([6, 30]);
+    const W = gw.tensor(rnd([30, 40]).toFloat32Array(), { requiresGrad: true }).reshape([30, 40]).detach();
+    W.requiresGrad = true;
+    const Wt = gw.tensor(W.T.contiguous().toFloat32Array(), { requiresGrad: true }).reshape([40, 30]).detach();
+    Wt.requiresGrad = true;
+    x.matmul(W.T).mul(r).sum().backward(); // B column-major
+    x.matmul(Wt).mul(r).sum().backward(); // B row-major
+    expect(W.grad!.isContiguous()).toBe(true);
+    expect(W.grad!.toFloat32Array()).toEqual(Wt.grad!.T.contiguous().toFloat32Array());
+    // and the same on the left: A column-major
+    const M = gw.tensor(rnd([40, 6]).toFloat32Array(), { requiresGrad: true }).reshape([40, 6]).detach();
+    M.requiresGrad = true;
+    const Mt = gw.tensor(M.T.contiguous().toFloat32Array(), { requiresGrad: true }).reshape([6, 40]).detach();
+    Mt.requiresGrad = true;
+    const B = rnd([40, 30]);
+    M.T.matmul(B).mul(r).sum().backward();
+    Mt.matmul(B).mul(r).sum().backward();
+    expect(M.grad!.toFloat32Array()).toEqual(Mt.grad!.T.contiguous().toFloat32Array());
+  });
 });
 
 function transpose(m: number[][]): number[][] {

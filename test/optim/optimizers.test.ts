@@ -72,6 +72,40 @@ describe.each(backendCases())("optimizers [$label]", (bc) => {
     expectClose(got, sgdJs(lr, momentum, dampening, nesterov, weightDecay), { atol: 1e-6 });
   });
 
+  it.each([
+    ["plain", { lr: 0.1 }],
+    ["momentum", { lr: 0.1, momentum: 0.9 }],
+    ["momentum + dampening", { lr: 0.07, momentum: 0.9, dampening: 0.3 }],
+    ["Nesterov + weight decay", { lr: 0.05, momentum: 0.8, nesterov: true, weightDecay: 0.01 }],
+  ] as const)("SGD's fused in-place step is bit-identical to the tensor-op update (%s)", (_, opts) => {
+    // the same SGD with the fused pass switched off: every step goes through `update` (tensor ops)
+    class ComposedSGD extends gw.optim.SGD {
+      protected updateInPlace(): boolean {
+        return false;
+      }
+    }
+    gw.manualSeed(11);
+    const init = gw.randn([3, 1000]).mul(3);
+    const target = gw.randn([3, 1000]);
+    const trajectory = (make: (p: gw.Tensor) => gw.optim.Optimizer) => {
+      const p = gw.tensor(init.toFloat32Array(), { requiresGrad: true }).reshape([3, 1000]).detach();
+      p.requiresGrad = true;
+      const opt = make(p);
+      const out: Float32Array[] = [];
+      for (let s = 0; s < 4; s++) {
+        opt.zeroGrad();
+        p.sub(target).pow(2).mul(gw.tensor(0.37)).sum().backward();
+        opt.step();
+        out.push(p.toFloat32Array());
+      }
+      return out;
+    };
+    const fused = trajectory((p) => new gw.optim.SGD([p], opts));
+    const composed = trajectory((p) => new ComposedSGD([p], opts));
+    expect(fused).toEqual(composed);
+    expect(fused[3]).not.toEqual(init.toFloat32Array()); // it did move
+  });
+
   it("SGD step one by hand: p − lr·(c + p)", () => {
     const [first] = run((p) => new gw.optim.SGD([p], { lr: 0.1 }), 1);
     expectClose(first, [0.5 - 0.1 * 0.8, -1.5 - 0.1 * -1.7, 2 - 0.1 * 3.1], { atol: 1e-6 });

@@ -201,7 +201,8 @@ function elementwise(pool: Pool, kind: number, op: number, views: View[], out: F
   // threads when the work is worth a dispatch: tensors already in the shared memory (no copies),
   // or a costly op whose arithmetic outweighs copying
   const inHeap = pool.heap.addressOf(out) >= 0 && views.every((v) => pool.heap.addressOf(v.data) >= 0 || spanSize(v, shape) <= SMALL_OPERAND);
-  if (total < INLINE_ELEMENTS || pool.getThreads() === 1 || !(inHeap || costly)) {
+  // (one thread: still worth it in the heap, for the SIMD runs)
+  if (total < INLINE_ELEMENTS || !(inHeap || (costly && pool.getThreads() > 1))) {
     if (kind === K_UNARY && UNARY_OPS[op] === "copy" && c.shape.length === 2 && c.strides[0][1] !== 1 && total >= 4096) {
       return copyTransposed(views[0].data, views[0].offset, c.shape[0], c.shape[1], c.strides[0][0], c.strides[0][1], out);
     }

@@ -57,6 +57,8 @@ export interface HeapStats {
   /** Tensors that lived in the heap / fell back to ordinary arrays because it was full. */
   tensors: number;
   fallbacks: number;
+  /** Garbage collections the heap asked V8 for. */
+  collections: number;
 }
 
 export class Heap {
@@ -67,6 +69,7 @@ export class Heap {
   private used = 0;
   private tensors = 0;
   private fallbacks = 0;
+  private collections = 0;
   /** Every SharedArrayBuffer the memory has had (one per growth): a view on one of them is ours. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly registry = new FinalizationRegistry<number>((addr) => this.free(addr));
@@ -132,9 +135,8 @@ export class Heap {
    */
   floats(size: number, uninitialized = false): Float32Array | null {
     if (this.used > this.collectAt) {
-      const t0 = performance.now();
       requestCollection();
-      if (process.env.GW_GC_DEBUG) console.log("gc", (performance.now() - t0).toFixed(2), "ms at", this.used >> 20);
+      this.collections++;
       this.collectAt = this.used + this.collectStep();
     }
     const b = this.block(size * 4, true);
@@ -156,6 +158,6 @@ export class Heap {
   }
 
   stats(): HeapStats {
-    return { usedBytes: this.used, reservedBytes: this.top - ARENA_START, limitBytes: this.limitBytes, tensors: this.tensors, fallbacks: this.fallbacks };
+    return { usedBytes: this.used, reservedBytes: this.top - ARENA_START, limitBytes: this.limitBytes, tensors: this.tensors, fallbacks: this.fallbacks, collections: this.collections };
   }
 }
