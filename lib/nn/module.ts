@@ -2,6 +2,7 @@
 // properties (like PyTorch's __setattr__ registration), state dicts with PyTorch-style names.
 import { Tensor } from "../tensor/tensor";
 import { fmtShape, sameShape } from "../tensor/shape";
+import { backend } from "../backend";
 
 /**
  * A tensor that is a module's learnable parameter (requiresGrad by default).
@@ -11,7 +12,9 @@ import { fmtShape, sameShape } from "../tensor/shape";
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
-    const src = data.toFloat32Array();
+    // storage from the backend (the cpu backend keeps large parameters in its shared memory)
+    const src = backend().alloc(data.numel, true);
+    src.set(data.toFloat32Array());
     super(src, data.shape);
     this.requiresGrad = requiresGrad;
   }

@@ -75,6 +75,7 @@ export class Heap {
   private readonly registry = new FinalizationRegistry<number>((addr) => this.free(addr));
   /** Tensor bytes in use at which the next garbage collection is requested. */
   private collectAt: number;
+  private collectedSinceFree = false;
 
   constructor(
     private readonly memory: WasmMemory,
@@ -84,8 +85,9 @@ export class Heap {
     this.collectAt = this.collectStep();
   }
 
+  /** Bytes of new tensors between two requested collections: a quarter of the limit. */
   private collectStep(): number {
-    return Math.max(2 ** 26, this.limitBytes / 4);
+    return Math.max(2 ** 20, this.limitBytes / 4);
   }
 
   /** Reserve a block of at least `bytes`; its address is 64-byte aligned. `fresh` is true when never used (still zero). */
@@ -124,6 +126,7 @@ export class Heap {
     this.live.delete(addr);
     this.used -= cls;
     this.collectAt = Math.min(this.collectAt, this.used + this.collectStep());
+    this.collectedSinceFree = false;
     let list = this.freeLists.get(cls);
     if (!list) this.freeLists.set(cls, (list = []));
     list.push(addr);
@@ -134,13 +137,12 @@ export class Heap {
    * array is garbage collected; null when the heap is at its limit.
    */
   floats(size: number, uninitialized = false): Float32Array | null {
-    if (this.used > this.collectAt) {
-      requestCollection();
-      this.collections++;
-      this.collectAt = this.used + this.collectStep();
-    }
+    if (this.used > this.collectAt) this.collect();
     const b = this.block(size * 4, true);
     if (!b) {
+      // full: ask for a collection once (its frees arrive when the event loop turns), not at
+      // every allocation of a synchronous loop that keeps the heap full
+      if (!this.collectedSinceFree) this.collect();
       this.fallbacks++;
       return null;
     }
@@ -155,6 +157,13 @@ export class Heap {
   /** Byte address of element 0 of `arr` when it lives in this memory, else -1. */
   addressOf(arr: Float32Array | Int32Array): number {
     return this.buffers.has(arr.buffer) ? arr.byteOffset : -1;
+  }
+
+  private collect(): void {
+    requestCollection();
+    this.collections++;
+    this.collectedSinceFree = true;
+    this.collectAt = this.used + this.collectStep();
   }
 
   stats(): HeapStats {

@@ -1,8 +1,11 @@
 /**
- * The multithreaded "cpu" backend: WebAssembly SIMD kernels (GEMM, convolutions) and range-split
- * JavaScript kernels (costly elementwise ops, pooling) run by a pool of worker threads over one
- * shared memory; memory-bound kernels (cheap elementwise ops, reductions, gathers) run inline. Same semantics as the reference backend; results do not depend on the thread count.
- * Where WebAssembly SIMD or threads are missing, every kernel falls back to the reference one.
+ * The multithreaded "cpu" backend: WebAssembly SIMD kernels (GEMM, convolutions, the hottest
+ * elementwise runs) and range-split JavaScript kernels (other elementwise ops, pooling, reductions)
+ * run by a pool of worker threads over one shared memory. Tensors of 4,096 floats or more are
+ * allocated in that memory (heap.ts), so kernels use them in place; other arrays are copied in for
+ * the call, or the kernel runs inline on the calling thread when that is cheaper. Same semantics as
+ * the reference backend, and results do not depend on the thread count. Where WebAssembly SIMD or
+ * threads are missing, every kernel falls back to the reference one.
  *
  * @example
  * import * as gw from "gradwork";
@@ -169,7 +172,14 @@ export function __failJobForTests(thread: number, tasks: number, spinUs = 200): 
   p.run(0 /* K_FAIL */, tasks, 0);
 }
 
-/** How much of the shared-memory tensor heap is in use (null before the pool starts or without it). */
+/**
+ * How much of the cpu backend's shared-memory tensor heap is in use: null before the backend's
+ * first kernel call, or when this engine runs the reference kernels. See heap.ts.
+ *
+ * @example
+ * const s = gw.cpuHeapStats();
+ * if (s) console.log(`${(s.usedBytes / 2 ** 20).toFixed(0)} MiB of ${(s.limitBytes / 2 ** 20).toFixed(0)} MiB`);
+ */
 export function cpuHeapStats(): import("./heap").HeapStats | null {
   return pool ? pool.heap.stats() : null;
 }
