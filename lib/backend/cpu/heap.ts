@@ -3,7 +3,8 @@
 //
 // Blocks come in size classes (multiples of 64 bytes up to 4 KiB, then 8 classes per power of
 // two, so at most 1/8 is wasted); a freed block goes on its class's free list and training loops,
-// which allocate the same shapes every step, reuse them. Tensor storage is freed by a
+// which allocate the same shapes every step, reuse them. When the limit is reached (say the batch
+// size changed), the freed blocks are merged with their neighbours and carved up anew. Tensor storage is freed by a
 // FinalizationRegistry once its Float32Array is garbage, which JavaScript only reports when the
 // event loop turns: `fit`, the DataLoader's `for await` and notebook cells all yield, but a long
 // synchronous loop does not. When the heap reaches its limit, `alloc` returns null and the backend
@@ -59,11 +60,18 @@ export interface HeapStats {
   fallbacks: number;
   /** Garbage collections the heap asked V8 for. */
   collections: number;
+  /** Times freed blocks were merged because the sizes in use changed. */
+  reclaims: number;
 }
 
 export class Heap {
   private top = ARENA_START;
   private readonly freeLists = new Map<number, number[]>();
+  /** Holes made by reclaim(): flat [address, bytes, ...], sorted by address. */
+  private ranges: number[] = [];
+  /** End of the highest block ever handed out: memory above it has never been written. */
+  private highWater = ARENA_START;
+  private reclaims = 0;
   /** address → class bytes of every block in use. */
   private readonly live = new Map<number, number>();
   private used = 0;
@@ -93,30 +101,85 @@ export class Heap {
   /** Reserve a block of at least `bytes`; its address is 64-byte aligned. `fresh` is true when never used (still zero). */
   block(bytes: number, soft: boolean): { addr: number; fresh: boolean } | null {
     const cls = sizeClass(bytes);
-    const list = this.freeLists.get(cls);
-    if (list && list.length > 0) {
-      const addr = list.pop()!;
-      this.live.set(addr, cls);
-      this.used += cls;
-      return { addr, fresh: false };
+    // 1. a freed block of this class; 2. a hole left by reclaim(); 3. new memory at the top —
+    // and when the limit is reached, merge every freed block and try 2 and 3 again
+    let addr = this.freeLists.get(cls)?.pop() ?? this.fromRanges(cls);
+    if (addr < 0 && !this.fits(cls, soft)) {
+      this.reclaim();
+      addr = this.fromRanges(cls);
     }
-    const end = this.top + cls;
-    if (end > MAX_BYTES || (soft && end > this.limitBytes)) {
-      if (soft) return null;
-      throw new HeapFullError(`cpu backend: a kernel call needs ${cls} more bytes of working memory than the 2 GiB limit`);
+    let fresh = false;
+    if (addr < 0) {
+      if (!this.fits(cls, soft)) {
+        if (soft) return null;
+        throw new HeapFullError(`cpu backend: a kernel call needs ${cls} more bytes of working memory than the 2 GiB limit`);
+      }
+      addr = this.top;
+      this.top += cls;
+      this.grow(this.top);
+      fresh = addr >= this.highWater; // memory no block has used yet is still zero
+      this.highWater = Math.max(this.highWater, this.top);
     }
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      // grow by at least half, so that a growing workload does not grow page by page
-      const pages = Math.min(MAX_BYTES / 65536, Math.max(Math.ceil(end / 65536), Math.ceil((have * 1.5) / 65536)));
-      this.memory.grow(pages - have / 65536);
-      this.buffers.add(this.memory.buffer);
-    }
-    const addr = this.top;
-    this.top = end;
     this.live.set(addr, cls);
     this.used += cls;
-    return { addr, fresh: true };
+    return { addr, fresh };
+  }
+
+  /** Whether `cls` more bytes fit at the top (under the limit for tensors, under 2 GiB for scratch). */
+  private fits(cls: number, soft: boolean): boolean {
+    const end = this.top + cls;
+    return end <= MAX_BYTES && (!soft || end <= this.limitBytes);
+  }
+
+  private grow(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    // grow by at least half, so that a growing workload does not grow page by page
+    const pages = Math.min(MAX_BYTES / 65536, Math.max(Math.ceil(end / 65536), Math.ceil((have * 1.5) / 65536)));
+    this.memory.grow(pages - have / 65536);
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** Best fit among the holes (splitting off the rest); -1 when none is big enough. */
+  private fromRanges(cls: number): number {
+    let best = -1;
+    for (let i = 0; i < this.ranges.length; i += 2) {
+      if (this.ranges[i + 1] >= cls && (best < 0 || this.ranges[i + 1] < this.ranges[best + 1])) best = i;
+    }
+    if (best < 0) return -1;
+    const addr = this.ranges[best];
+    if (this.ranges[best + 1] === cls) this.ranges.splice(best, 2);
+    else {
+      this.ranges[best] += cls;
+      this.ranges[best + 1] -= cls;
+    }
+    return addr;
+  }
+
+  /**
+   * When the shapes in use change (another batch size, another model), the blocks freed so far may
+   * all be of the wrong sizes. Merge every freed block with its free neighbours into holes, and
+   * give a hole that reaches the top back to the top.
+   */
+  private reclaim(): void {
+    const free: number[][] = [];
+    for (const [cls, list] of this.freeLists) for (const a of list) free.push([a, cls]);
+    this.freeLists.clear();
+    for (let i = 0; i < this.ranges.length; i += 2) free.push([this.ranges[i], this.ranges[i + 1]]);
+    free.sort((x, y) => x[0] - y[0]);
+    const merged: number[][] = [];
+    for (const [a, size] of free) {
+      const last = merged[merged.length - 1];
+      if (last && last[0] + last[1] === a) last[1] += size;
+      else merged.push([a, size]);
+    }
+    const top = merged[merged.length - 1];
+    if (top && top[0] + top[1] === this.top) {
+      this.top = top[0];
+      merged.pop();
+    }
+    this.ranges = merged.flat();
+    this.reclaims++;
   }
 
   /** Give a block back (its address as returned by `block`). */
@@ -167,6 +230,6 @@ export class Heap {
   }
 
   stats(): HeapStats {
-    return { usedBytes: this.used, reservedBytes: this.top - ARENA_START, limitBytes: this.limitBytes, tensors: this.tensors, fallbacks: this.fallbacks, collections: this.collections };
+    return { usedBytes: this.used, reservedBytes: this.highWater - ARENA_START, limitBytes: this.limitBytes, tensors: this.tensors, fallbacks: this.fallbacks, collections: this.collections, reclaims: this.reclaims };
   }
 }

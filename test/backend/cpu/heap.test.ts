@@ -165,6 +165,45 @@ describe("Heap (on a fresh shared memory)", () => {
     expect(a.buffer).toBe(c.buffer);
     expect(b.length).toBe(n);
   });
+
+  it("when the sizes in use change at the limit, merges freed blocks and carves them anew (no fallback)", () => {
+    const limit = 8 * MiB;
+    const heap = new Heap(newMemory(), limit);
+    // fill the heap with 1 MiB blocks (one class), then free them all
+    const first: number[] = [];
+    for (let b = heap.block(MiB, true); b; b = heap.block(MiB, true)) first.push(b.addr);
+    expect(first.length).toBeGreaterThanOrEqual(6);
+    expect(heap.block(MiB, true)).toBeNull(); // full
+    for (const a of first) heap.free(a);
+    // a different size class (as after a change of batch size) fits again, in the merged space
+    const reclaims = heap.stats().reclaims;
+    const dirty = heap.block(0.75 * MiB * 2.5, true);
+    expect(dirty, "a block of another class after the merge").not.toBeNull();
+    expect(heap.stats().reclaims).toBe(reclaims + 1);
+    expect(dirty!.fresh, "memory used before is not reported as zeroed").toBe(false);
+    expect(dirty!.addr).toBe(first[0]); // the merged hole was given back to the top, reused from the start
+    // and blocks of the new class keep coming until the (same) limit
+    let n = 1;
+    while (heap.block(0.75 * MiB * 2.5, true)) n++;
+    expect(n).toBe(Math.floor((limit - ARENA_START) / sizeClass(0.75 * MiB * 2.5)));
+    expect(heap.stats().reservedBytes).toBeLessThanOrEqual(limit);
+  });
+
+  it("reuses a hole between live blocks, splitting off the rest", () => {
+    const heap = new Heap(newMemory(), ARENA_START + 7 * MiB); // exactly seven 1 MiB blocks
+    const blocks: number[] = [];
+    for (let b = heap.block(MiB, true); b; b = heap.block(MiB, true)) blocks.push(b.addr);
+    expect(blocks.length).toBe(7);
+    // free two neighbours in the middle: a 2 MiB hole between live blocks
+    heap.free(blocks[2]);
+    heap.free(blocks[3]);
+    const small = heap.block(512 * 1024, true)!; // another class: triggers the merge, then best fit
+    expect(small.addr).toBe(blocks[2]);
+    const rest = heap.block(1.5 * MiB, true)!;
+    expect(rest.addr).toBe(blocks[2] + 512 * 1024);
+    expect(heap.block(64 * 1024, true)).toBeNull(); // nothing left anywhere
+    expect(heap.stats().fallbacks).toBe(0); // block() itself does not count fallbacks
+  });
 });
 
 // ---------------------------------------------------------------- kernels, in and out of the heap
