@@ -1,6 +1,7 @@
 // Reductions of the middle axis of [outer, size, inner]. Same arithmetic and order as the
 // reference (float64 sums, first index wins, NaN wins), hence identical results.
 import type { ReduceOp } from "../backend";
+import { sumContiguous } from "../reference/reduce";
 import { ARGS, K_REDUCE } from "./control";
 import type { Pool } from "./pool";
 import type { ThreadCtx } from "./runtime";
@@ -16,9 +17,7 @@ function reduceBlock(op: number, x: Float32Array, xo: number, size: number, inne
   const name = OPS[op];
   if (name === "sum") {
     if (inner === 1) {
-      let acc = 0;
-      for (let s = 0, p = base; s < size; s++, p++) acc += x[p];
-      out[dst] = acc;
+      out[dst] = sumContiguous(x, base, size);
       return;
     }
     const acc = new Float64Array(i1 - i0);
@@ -52,8 +51,8 @@ const INLINE_ELEMENTS = 1 << 16;
 const R_OP = 0, R_OUTER = 1, R_SIZE = 2, R_INNER = 3, R_X = 4, R_OUT = 5, R_OPT = 6, R_IC = 7;
 
 /**
- * Reductions are memory-bound: they run on the calling thread, except large ones whose input and
- * output already live in the shared memory, which are split over the threads by output ranges
+ * Reductions are memory-bound: they run on the calling thread, except large ones whose input
+ * already lives in the shared memory, which are split over the threads by output ranges
  * (each output is still computed by one thread in the same order: identical results).
  */
 export function reduceCpu(pool: Pool | null, op: ReduceOp, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void {
@@ -61,7 +60,8 @@ export function reduceCpu(pool: Pool | null, op: ReduceOp, x: Float32Array, oute
   if (code < 0) throw new Error(`reduce: unknown op "${op}"`);
   const threads = pool ? pool.getThreads() : 1;
   const total = outer * size * inner;
-  if (!pool || threads === 1 || total < INLINE_ELEMENTS || pool.heap.addressOf(x) < 0 || pool.heap.addressOf(out) < 0 || outer * inner < 2) {
+  // (the output is small: when it is an ordinary array, it is written to the shared memory and copied back)
+  if (!pool || threads === 1 || total < INLINE_ELEMENTS || pool.heap.addressOf(x) < 0 || outer * inner < 2) {
     for (let o = 0; o < outer; o++) reduceBlock(code, x, 0, size, inner, o, 0, inner, out, 0);
     return;
   }
