@@ -38,7 +38,7 @@ export function reduceK(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
   }
   let cur = x.isContiguous() ? x : x.contiguous();
   let shape = [...x.shape];
-  // adjacent dims are reduced in one pass (one sweep over the data; for sums, one float64 accumulator)
+  // adjacent dims are reduced in one pass (one sweep over the data)
   const merge = op === "sum" || op === "max" || op === "min";
   for (let i = dims.length - 1; i >= 0; i--) {
     const last = dims[i];

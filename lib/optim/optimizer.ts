@@ -37,7 +37,6 @@ export abstract class Optimizer {
     });
   }
 
-  /** The new value of `p` given its gradient and its state (mutated in place). */
   /**
    * Optional fused version of `update` that writes the new values into `p` (and its state) in one
    * pass, with exactly the same float32 roundings; returns false when it does not apply.
@@ -46,5 +45,6 @@ export abstract class Optimizer {
     return false;
   }
 
+  /** The new value of `p` given its gradient and its state (mutated in place). */
   protected abstract update(p: Tensor, grad: Tensor, state: Record<string, Tensor | number>): Tensor;
 }

@@ -13,10 +13,11 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { ARENA_START } from "./control";
+import { MAX_PAGES } from "./runtime";
 import type { WasmMemory } from "./wasm-api";
 
-/** Largest WebAssembly memory: 2 GiB keeps every byte address a positive i32. */
-export const MAX_BYTES = 32768 * 65536;
+/** Largest heap: the whole 2 GiB memory. */
+export const MAX_BYTES = MAX_PAGES * 65536;
 
 /** Bytes of the size class holding `bytes`. */
 export function sizeClass(bytes: number): number {
@@ -135,7 +136,7 @@ export class Heap {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     // grow by at least half, so that a growing workload does not grow page by page
-    const pages = Math.min(MAX_BYTES / 65536, Math.max(Math.ceil(end / 65536), Math.ceil((have * 1.5) / 65536)));
+    const pages = Math.min(MAX_PAGES, Math.max(Math.ceil(end / 65536), Math.ceil((have * 1.5) / 65536)));
     this.memory.grow(pages - have / 65536);
     this.buffers.add(this.memory.buffer);
   }

@@ -78,17 +78,14 @@ export class Pool {
    * previous call's working memory. Returns the arena to take this call's memory from.
    */
   begin(): Arena {
-    if (this.pending > 0) {
-      this.join();
-      this.collectWorkerError();
-    }
+    this.settle();
     this.arena.reset();
     return this.arena;
   }
 
   /** Storage for a tensor of `size` floats in the shared memory (zeroed unless `uninitialized`), or null when the heap is full. */
   allocTensor(size: number, uninitialized: boolean): Float32Array | null {
-    if (this.pending > 0) this.begin(); // an interrupted call may still write into freed blocks
+    this.settle(); // an interrupted call may still write into blocks freed since
     return this.heap.floats(size, uninitialized);
   }
 
@@ -107,12 +104,7 @@ export class Pool {
    */
   run(kind: number, nTasks: number, scratchBytes: number, maxThreads = this.threads): void {
     const ctl = this.ctx.ctl;
-    if (this.pending > 0) {
-      // the previous call was interrupted (e.g. Jupyter's stop button) while workers ran: let them
-      // finish before reusing the memory, and forget their errors
-      this.join();
-      this.collectWorkerError();
-    }
+    this.settle();
     if (nTasks <= 0) return;
     let nThreads = Math.max(1, Math.min(maxThreads, this.threads, nTasks));
     this.retireExtraWorkers();
@@ -143,6 +135,16 @@ export class Pool {
     this.join();
     if (failure) throw failure;
     if (Atomics.load(ctl, ERROR)) throw this.collectWorkerError();
+  }
+
+  /**
+   * If an earlier call was interrupted (e.g. Jupyter's stop button) while workers ran, let them
+   * finish before the memory is reused, and forget their errors.
+   */
+  private settle(): void {
+    if (this.pending === 0) return;
+    this.join();
+    this.collectWorkerError();
   }
 
   /** Wait until the workers of the current (or an interrupted earlier) job are done. */

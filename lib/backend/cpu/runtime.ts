@@ -136,8 +136,8 @@ export function instantiate(module: WasmModule, memory: WasmMemory): WasmExports
  */
 export class Arena {
   private blocks: number[] = [];
-  /** Staged outputs: [heap address, destination array, first element, count]. */
-  private staged: [number, Float32Array | Int32Array, number, number][] = [];
+  /** Staged outputs: [heap address, destination array, count]. */
+  private staged: [number, Float32Array | Int32Array, number][] = [];
   /** Byte ranges [start, end) of the inputs read in place during this call. */
   private inputs: number[] = [];
   constructor(
@@ -155,7 +155,7 @@ export class Arena {
 
   /** Reserve `bytes` of scratch and return the byte address (64-byte aligned). */
   alloc(bytes: number): number {
-    const addr = this.heap.block(Math.max(64, bytes), false)!.addr;
+    const addr = this.heap.block(bytes, false)!.addr;
     this.blocks.push(addr);
     return addr;
   }
@@ -187,15 +187,15 @@ export class Arena {
     const at = this.heap.addressOf(arr);
     if (at >= 0 && !this.overlapsInput(at, at + 4 * count)) return at;
     const addr = this.alloc(count * 4);
-    this.staged.push([addr, arr, 0, count]);
+    this.staged.push([addr, arr, count]);
     return addr;
   }
 
   /** Copy staged outputs back to their arrays. */
   finish(): void {
-    for (const [addr, arr, start, count] of this.staged) {
-      if (arr instanceof Int32Array) arr.set(new Int32Array(this.memory.buffer, addr, count), start);
-      else arr.set(new Float32Array(this.memory.buffer, addr, count), start);
+    for (const [addr, arr, count] of this.staged) {
+      if (arr instanceof Int32Array) arr.set(new Int32Array(this.memory.buffer, addr, count));
+      else arr.set(new Float32Array(this.memory.buffer, addr, count));
     }
     this.staged.length = 0;
   }

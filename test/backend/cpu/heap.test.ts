@@ -7,14 +7,14 @@ import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as gw from "gradwork";
-import type { Backend, Conv2dParams, GemmArgs, Pool2dParams, View } from "../../../lib/backend/backend";
+import type { Backend, Conv2dParams, GemmArgs, Pool2dParams } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, cpuBackendInfo, cpuHeapStats, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
 import { ARENA_START } from "../../../lib/backend/cpu/control";
 import { Heap, sizeClass } from "../../../lib/backend/cpu/heap";
 import { Pool } from "../../../lib/backend/cpu/pool";
 import { wasmApi } from "../../../lib/backend/cpu/wasm-api";
-import { expectIdentical, randomArray, rng } from "./helpers";
+import { expectIdentical, randomArray, rng, view } from "./helpers";
 
 const root = resolve(__dirname, "../../..");
 const THREADS = [1, 2, 3];
@@ -389,7 +389,6 @@ for (const [label, mode, p] of pools) {
 
 // elementwise: 84480 elements (threaded when every operand is in the heap)
 const S = [64, 33, 40], N = 64 * 33 * 40;
-const view = (data: Float32Array, shape: number[], strides: number[], offset = 0): View => ({ data, offset, shape, strides });
 function specialArray(n: number, seed: number): Float32Array {
   const a = randomArray(n, seed);
   for (let i = 0; i < n; i += 97) a[i] = 0;

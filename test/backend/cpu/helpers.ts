@@ -1,5 +1,6 @@
 // Shared helpers for the cpu-backend tests: seeded random data and comparisons.
 import { expect } from "vitest";
+import type { View } from "../../../lib/backend/backend";
 
 /** Deterministic uniform numbers in [-1, 1) (mulberry32). */
 export function rng(seed: number): () => number {
@@ -52,3 +53,6 @@ export function expectIdentical(actual: Float32Array | Int32Array, expected: Flo
     }
   }
 }
+
+/** A strided view of `data` (the kernels' input format). */
+export const view = (data: Float32Array, shape: number[], strides: number[], offset = 0): View => ({ data, offset, shape, strides });

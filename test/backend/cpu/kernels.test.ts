@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Backend, Conv2dParams, GemmArgs, Pool2dParams, View } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, cpuBackendInfo, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
-import { expectClose, expectIdentical, randomArray, rng } from "./helpers";
+import { expectClose, expectIdentical, randomArray, rng, view } from "./helpers";
 
 const THREADS = [1, 2, 3];
 const initialThreads = getNumThreads();
@@ -159,7 +159,6 @@ cases.push({
 });
 
 // ---------------------------------------------------------------- elementwise
-const view = (data: Float32Array, shape: number[], strides: number[], offset = 0): View => ({ data, shape, strides, offset });
 /** Values with negatives, zeros, a NaN and an infinity. */
 function specialArray(n: number, seed: number): Float32Array {
   const a = randomArray(n, seed);

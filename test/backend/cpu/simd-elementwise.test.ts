@@ -5,7 +5,7 @@ import { afterAll, describe, it } from "vitest";
 import type { BinaryOp, UnaryOp, View } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
-import { expectIdentical, rng } from "./helpers";
+import { expectIdentical, rng, view } from "./helpers";
 
 const initialThreads = getNumThreads();
 afterAll(() => setNumThreads(initialThreads));
@@ -21,7 +21,6 @@ function heapArray(n: number, seed: number): Float32Array {
   return a;
 }
 
-const view = (data: Float32Array, shape: number[], strides: number[], offset = 0): View => ({ data, offset, shape, strides });
 
 /** Rows of an odd length (not a multiple of 4), enough elements for the threaded path. */
 const ROWS = 97, COLS = 1031;
