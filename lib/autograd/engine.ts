@@ -76,6 +76,11 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: BackwardOpt
 
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, g]]);
+  // Gradients this backward pass allocated itself by summing two contributions: nothing else holds
+  // them, so a leaf may keep one as is. Every other gradient may share storage with the caller's
+  // `grad`, with another input's gradient (add passes the same tensor to both inputs) or with a
+  // view of either, so a leaf gets its own copy of it (bit-identical).
+  const owned = new Set<Tensor>();
   const prev = setGradEnabled(false);
   try {
     for (let i = order.length - 1; i >= 0; i--) {
@@ -85,13 +90,14 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: BackwardOpt
       grads.delete(t);
       const fn = t.gradFn;
       if (!fn) {
-        // a leaf: accumulate
-        t.grad = t.grad ? t.grad.add(gt) : gt.contiguous();
+        // a leaf: accumulate (a new tensor each time, so no two leaves ever share a gradient)
+        t.grad = t.grad ? t.grad.add(gt) : owned.has(gt) && gt.isContiguous() ? gt : gt.clone();
         continue;
       }
       if (!fn.backward) {
         throw new Error(`backward(): trying to backward through the graph a second time (the saved values of <${fn.name}> were freed after the first backward). Pass { retainGraph: true } to the first backward() if you need to call it twice.`);
       }
+      owned.delete(gt); // an op's backward may hand this very tensor on to its inputs
       const inputGrads = fn.backward(gt);
       if (!opts.retainGraph) fn.backward = null;
       fn.inputs.forEach((inp, k) => {
@@ -99,7 +105,13 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: BackwardOpt
         if (!inp.requiresGrad || !gi) return;
         const shaped = sumToShape(gi, inp.shape);
         const acc = grads.get(inp);
-        grads.set(inp, acc ? acc.add(shaped) : shaped);
+        if (!acc) {
+          grads.set(inp, shaped);
+          return;
+        }
+        const sum = acc.add(shaped);
+        owned.add(sum);
+        grads.set(inp, sum);
       });
     }
   } finally {

@@ -132,4 +132,64 @@ describe.each(backendCases())("autodiff engine [$label]", (bc) => {
     expect(h.grad).toBeNull();
     expectClose(x.grad!, [2, 2]);
   });
+
+  describe("gradients never alias (issue 14 item 3)", () => {
+    it("a.add(b).backward(g): a.grad and b.grad are different tensors with their own storage", () => {
+      const a = gw.tensor([1, 2], { requiresGrad: true });
+      const b = gw.tensor([3, 4], { requiresGrad: true });
+      const g = gw.tensor([10, 20]);
+      a.add(b).backward(g);
+      expect(a.grad).not.toBe(b.grad);
+      expect(a.grad!.storage).not.toBe(b.grad!.storage);
+      expect(a.grad!.storage).not.toBe(g.storage);
+      a.grad!.storage[a.grad!.offset] = 99; // writing one gradient leaves the other and g alone
+      expectClose(b.grad!, [10, 20]);
+      expectClose(g, [10, 20]);
+    });
+
+    it("d.add(0).backward(up) does not share up's storage; up stays unchanged after accumulation", () => {
+      const d = gw.tensor([1, 2, 3], { requiresGrad: true });
+      const up = gw.tensor([1, 1, 1]);
+      d.add(0).backward(up);
+      expect(d.grad!.storage).not.toBe(up.storage);
+      d.add(0).backward(up);
+      expectClose(d.grad!, [2, 2, 2]);
+      expectClose(up, [1, 1, 1]);
+    });
+
+    it("a leaf root, a reshape view and a shared node: each gradient is its own, values unchanged", () => {
+      const x = gw.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+      const g = gw.tensor([[5, 6], [7, 8]]);
+      x.backward(g);
+      expect(x.grad!.storage).not.toBe(g.storage);
+      const y = gw.tensor([1, 2, 3, 4], { requiresGrad: true });
+      const z = gw.tensor([[1, 1], [1, 1]], { requiresGrad: true });
+      const up = gw.tensor([[1, 2], [3, 4]]);
+      y.reshape([2, 2]).add(z).backward(up);
+      expect(y.grad!.storage).not.toBe(up.storage);
+      expect(z.grad!.storage).not.toBe(up.storage);
+      expect(y.grad!.storage).not.toBe(z.grad!.storage);
+      expectClose(y.grad!, [1, 2, 3, 4]);
+      expectClose(z.grad!, [[1, 2], [3, 4]]);
+      // a node reached twice: its summed gradient flows on through add to two leaves
+      const p = gw.tensor([1], { requiresGrad: true });
+      const q = gw.tensor([2], { requiresGrad: true });
+      const s = p.add(q);
+      s.add(s).backward(gw.tensor([1]));
+      expect(p.grad).not.toBe(q.grad);
+      expect(p.grad!.storage).not.toBe(q.grad!.storage);
+      expectClose(p.grad!, [2]);
+      expectClose(q.grad!, [2]);
+    });
+
+    it("gradients are bit-identical to the values the ops compute", () => {
+      gw.manualSeed(3);
+      const a = gw.randn([3, 4], { requiresGrad: true });
+      const b = gw.randn([4], { requiresGrad: true });
+      const g = gw.randn([3, 4]);
+      a.mul(b).add(b).backward(g);
+      expect(Array.from(a.grad!.toFloat32Array())).toEqual(Array.from(g.mul(b).toFloat32Array()));
+      expect(Array.from(b.grad!.toFloat32Array())).toEqual(Array.from(g.mul(a).sum(0).add(g.sum(0)).toFloat32Array()));
+    });
+  });
 });
