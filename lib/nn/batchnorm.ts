@@ -7,6 +7,7 @@ import { add, div, mul, sqrt, sub } from "../ops/elementwise";
 import { reduceK } from "../ops/reduce";
 import { record } from "../autograd/engine";
 import { Module, Parameter } from "./module";
+import { boolArg, intArg, numberArg, optionsArg, pyFloat } from "./check";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -99,15 +100,20 @@ abstract class BatchNormBase extends Module {
   bias: Parameter | null;
   readonly eps: number;
   readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
   constructor(readonly numFeatures: number, opts: BatchNormOptions, private _dims: number[]) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new Error(`BatchNorm: numFeatures must be a positive integer, got ${numFeatures}`);
-    this.eps = opts.eps ?? 1e-5;
-    this.momentum = opts.momentum ?? 0.1;
-    const affine = opts.affine ?? true;
-    this.weight = affine ? new Parameter(ones([numFeatures])) : null;
-    this.bias = affine ? new Parameter(zeros([numFeatures])) : null;
-    if (opts.trackRunningStats ?? true) {
+    const layer = new.target.name;
+    intArg(layer, "numFeatures", numFeatures);
+    const o = optionsArg<BatchNormOptions>(layer, opts, ["eps", "momentum", "affine", "trackRunningStats"]);
+    this.eps = o.eps === undefined ? 1e-5 : numberArg(layer, "eps", o.eps, 0, Infinity, { loOpen: true });
+    this.momentum = o.momentum === undefined ? 0.1 : numberArg(layer, "momentum", o.momentum, 0, 1);
+    this.affine = boolArg(layer, "affine", o.affine, true);
+    this.trackRunningStats = boolArg(layer, "trackRunningStats", o.trackRunningStats, true);
+    this.weight = this.affine ? new Parameter(ones([numFeatures])) : null;
+    this.bias = this.affine ? new Parameter(zeros([numFeatures])) : null;
+    if (this.trackRunningStats) {
       this.registerBuffer("running_mean", zeros([numFeatures]));
       this.registerBuffer("running_var", ones([numFeatures]));
       this.registerBuffer("num_batches_tracked", zeros([]));
@@ -117,7 +123,7 @@ abstract class BatchNormBase extends Module {
     if (!this._dims.includes(x.ndim) || x.shape[1] !== this.numFeatures) {
       throw new Error(`${this.constructor.name}(${this.numFeatures}): expected input of ${this._dims.join(" or ")} dims with ${this.numFeatures} channels in dim 1, got shape ${fmtShape(x.shape)}`);
     }
-    const tracking = this.namedBuffers().some(([n]) => n === "running_mean");
+    const tracking = this.hasBuffer("running_mean"); // this module's own buffers only, not the subtree
     const rm = tracking ? this.getBuffer("running_mean") : null;
     const rv = tracking ? this.getBuffer("running_var") : null;
     if (this.training && tracking) {
@@ -125,6 +131,10 @@ abstract class BatchNormBase extends Module {
       nb.storage[nb.offset] += 1;
     }
     return batchNorm(x, rm, rv, this.weight, this.bias, this.training || !tracking, this.momentum, this.eps);
+  }
+  protected extraRepr(): string {
+    const extra = `${this.affine ? "" : ", affine=false"}${this.trackRunningStats ? "" : ", trackRunningStats=false"}`;
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}${extra}`;
   }
 }
 

@@ -46,6 +46,11 @@ export abstract class Module {
     this._buffers.set(name, value);
   }
 
+  /** True when this module itself (not a submodule) has a buffer named `name`. */
+  hasBuffer(name: string): boolean {
+    return this._buffers.has(name);
+  }
+
   /** A registered buffer. */
   getBuffer(name: string): Tensor {
     const b = this._buffers.get(name);
@@ -53,8 +58,36 @@ export abstract class Module {
     return b;
   }
 
-  private ownEntries(): [string, unknown][] {
-    return Object.entries(this).filter(([k]) => !k.startsWith("_") && k !== "training");
+  /**
+   * The own properties that hold parameters or submodules, under any name (a name starting with
+   * "_" included, as in PyTorch). Arrays of parameters or of modules are named name.0, name.1, ….
+   * A Parameter or Module hidden where it would not be found (in a plain object, a Map, or an
+   * array mixing other values) is an error rather than silently left out of `parameters()`.
+   */
+  private ownEntries(): [string, Parameter | Module][] {
+    const out: [string, Parameter | Module][] = [];
+    for (const [k, v] of Object.entries(this)) {
+      if (k === "_buffers" || k === "training") continue;
+      if (v instanceof Parameter || v instanceof Module) out.push([k, v]);
+      else if (Array.isArray(v)) {
+        const found = v.filter((x) => x instanceof Parameter || x instanceof Module).length;
+        if (found === 0) continue;
+        if (found < v.length || !(v.every((x) => x instanceof Parameter) || v.every((x) => x instanceof Module))) {
+          throw new Error(
+            `${this.constructor.name}: property "${k}" is an array mixing Parameters/Modules with other values; an array must hold only Parameters or only Modules for them to be registered`,
+          );
+        }
+        v.forEach((x, i) => out.push([`${k}.${i}`, x]));
+      } else if (v !== null && typeof v === "object" && !(v instanceof Tensor)) {
+        const inner = v instanceof Map ? [...v.values()] : Object.getPrototypeOf(v) === Object.prototype ? Object.values(v) : [];
+        if (inner.some((x) => x instanceof Parameter || x instanceof Module)) {
+          throw new Error(
+            `${this.constructor.name}: property "${k}" holds a Parameter or Module inside ${v instanceof Map ? "a Map" : "a plain object"}, where parameters() would not find it; store each one directly as a property (or in an array of them)`,
+          );
+        }
+      }
+    }
+    return out;
   }
 
   /** Direct parameters of this module (not of its children), with their names. */
@@ -64,12 +97,7 @@ export abstract class Module {
 
   /** Direct submodules with their names (arrays of modules are named name.0, name.1, …). */
   namedChildren(): [string, Module][] {
-    const out: [string, Module][] = [];
-    for (const [k, v] of this.ownEntries()) {
-      if (v instanceof Module) out.push([k, v]);
-      else if (Array.isArray(v) && v.length > 0 && v.every((m) => m instanceof Module)) v.forEach((m, i) => out.push([`${k}.${i}`, m]));
-    }
-    return out;
+    return this.ownEntries().filter(([, v]) => v instanceof Module) as [string, Module][];
   }
 
   /** Direct submodules. */
@@ -79,8 +107,15 @@ export abstract class Module {
 
   /** This module and all modules below it, with dotted names ("" for this one). */
   namedModules(prefix = ""): [string, Module][] {
-    const out: [string, Module][] = [[prefix, this]];
-    for (const [k, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${k}` : k));
+    const out: [string, Module][] = [];
+    const seen = new Set<Module>(); // a module reachable twice (or a back-reference) is listed once
+    const visit = (m: Module, name: string) => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      out.push([name, m]);
+      for (const [k, c] of m.namedChildren()) visit(c, name ? `${name}.${k}` : k);
+    };
+    visit(this, prefix);
     return out;
   }
 
@@ -145,8 +180,8 @@ export abstract class Module {
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
     for (const [prefix, m] of this.namedModules()) {
-      for (const [k, p] of m.ownParameters()) out[prefix ? `${prefix}.${k}` : k] = p;
-      for (const [k, b] of m._buffers) out[prefix ? `${prefix}.${k}` : k] = b;
+      for (const [k, p] of m.ownParameters()) setOwn(out, prefix ? `${prefix}.${k}` : k, p);
+      for (const [k, b] of m._buffers) setOwn(out, prefix ? `${prefix}.${k}` : k, b);
     }
     return out;
   }
@@ -159,17 +194,19 @@ export abstract class Module {
   loadStateDict(dict: Record<string, Tensor>, opts: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
     const strict = opts.strict ?? true;
     const own = this.stateDict();
-    const missing = Object.keys(own).filter((k) => !(k in dict));
-    const unexpected = Object.keys(dict).filter((k) => !(k in own));
+    const missing = Object.keys(own).filter((k) => !Object.hasOwn(dict, k));
+    const unexpected = Object.keys(dict).filter((k) => !Object.hasOwn(own, k));
+    const notTensor = Object.keys(dict).filter((k) => !(dict[k] instanceof Tensor));
+    if (notTensor.length) throw new Error(`loadStateDict(${this.constructor.name}): not a Tensor: ${notTensor.join(", ")}`);
     const wrong = Object.keys(own)
-      .filter((k) => k in dict && !sameShape(own[k].shape, dict[k].shape))
+      .filter((k) => Object.hasOwn(dict, k) && !sameShape(own[k].shape, dict[k].shape))
       .map((k) => `${k}: checkpoint ${fmtShape(dict[k].shape)} vs model ${fmtShape(own[k].shape)}`);
     const problems: string[] = [];
     if (wrong.length) problems.push(`shape mismatch for ${wrong.join("; ")}`);
     if (strict && missing.length) problems.push(`missing keys: ${missing.join(", ")}`);
     if (strict && unexpected.length) problems.push(`unexpected keys: ${unexpected.join(", ")}`);
     if (problems.length) throw new Error(`loadStateDict(${this.constructor.name}): ${problems.join("; ")}`);
-    for (const k of Object.keys(own)) if (k in dict) own[k].copy_(dict[k]);
+    for (const k of Object.keys(own)) if (Object.hasOwn(dict, k)) own[k].copy_(dict[k]);
     return { missing, unexpected };
   }
 
@@ -190,4 +227,9 @@ export abstract class Module {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+}
+
+/** Sets an own enumerable property, even for names such as "__proto__" that plain assignment would treat specially. */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }

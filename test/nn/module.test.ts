@@ -102,4 +102,91 @@ describe("nn.Module", () => {
     const s = new gw.nn.Sequential(new gw.nn.Linear(2, 3), new gw.nn.ReLU()).toString();
     expect(s).toMatch(/Sequential\(\n {2}\(0\): Linear\(inFeatures=2, outFeatures=3, bias=true\)\n {2}\(1\): ReLU\(\)\n\)/);
   });
+
+  describe("a Parameter is never silently dropped (issue 14 item 10)", () => {
+    it("a Parameter or Module under a name starting with _ is registered under that name", () => {
+      class Scaled extends gw.nn.Module {
+        _scale = new gw.nn.Parameter(gw.ones([2]));
+        _inner = new gw.nn.Linear(2, 2);
+        forward(x: gw.Tensor) {
+          return this._inner.forward(x).mul(this._scale);
+        }
+      }
+      const m = new Scaled();
+      expect(m.namedParameters().map(([n]) => n)).toEqual(["_scale", "_inner.weight", "_inner.bias"]);
+      expect(m.parameters()).toContain(m._scale);
+      expect(Object.keys(m.stateDict())).toEqual(["_scale", "_inner.weight", "_inner.bias"]);
+      m.forward(gw.ones([1, 2])).sum().backward();
+      expect(m._scale.grad).not.toBeNull();
+    });
+
+    it("an array of Parameters is registered as name.0, name.1; a hidden Parameter is an error", () => {
+      class List extends gw.nn.Module {
+        ws = [new gw.nn.Parameter(gw.ones([1])), new gw.nn.Parameter(gw.ones([2]))];
+        forward(x: gw.Tensor) {
+          return x;
+        }
+      }
+      expect(new List().namedParameters().map(([n]) => n)).toEqual(["ws.0", "ws.1"]);
+      class Hidden extends gw.nn.Module {
+        cfg = { w: new gw.nn.Parameter(gw.ones([1])) };
+        forward(x: gw.Tensor) {
+          return x;
+        }
+      }
+      expect(() => new Hidden().parameters()).toThrow(/Hidden: property "cfg" holds a Parameter or Module inside a plain object/);
+      class Mixed extends gw.nn.Module {
+        ws = [new gw.nn.Parameter(gw.ones([1])), 3];
+        forward(x: gw.Tensor) {
+          return x;
+        }
+      }
+      expect(() => new Mixed().parameters()).toThrow(/Mixed: property "ws" is an array mixing Parameters\/Modules with other values/);
+    });
+
+    it("a back-reference to a parent does not loop; a shared module is listed once", () => {
+      class Child extends gw.nn.Module {
+        fc = new gw.nn.Linear(1, 1);
+        _parent: gw.nn.Module | null = null;
+        forward(x: gw.Tensor) {
+          return x;
+        }
+      }
+      class Parent extends gw.nn.Module {
+        a = new Child();
+        b = this.a;
+        constructor() {
+          super();
+          this.a._parent = this;
+        }
+        forward(x: gw.Tensor) {
+          return x;
+        }
+      }
+      const p = new Parent();
+      expect(p.namedModules().map(([n]) => n)).toEqual(["", "a", "a.fc"]);
+      expect(p.parameters().length).toBe(2);
+    });
+
+    it("BatchNorm looks up only its own buffers (hasBuffer), not the subtree's", () => {
+      const bn = new gw.nn.BatchNorm1d(2, { trackRunningStats: false });
+      expect(bn.hasBuffer("running_mean")).toBe(false);
+      const tracked = new gw.nn.BatchNorm1d(2);
+      expect(tracked.hasBuffer("running_mean")).toBe(true);
+      // a submodule's running_mean must not make an untracked BatchNorm think it tracks stats
+      (bn as unknown as { sub: gw.nn.Module }).sub = tracked;
+      bn.eval();
+      const y = bn.forward(gw.tensor([[1, 2], [3, 6]]));
+      expectClose(y, [[-1, -1], [1, 1]], { atol: 1e-3 });
+    });
+
+    it("loadStateDict and stateDict treat prototype names (constructor, toString, __proto__) as ordinary keys", () => {
+      const m = new gw.nn.Linear(2, 1);
+      const dict: Record<string, gw.Tensor> = { ...m.stateDict() };
+      Object.defineProperty(dict, "__proto__", { value: gw.zeros([1]), enumerable: true });
+      dict.constructor = gw.zeros([1]) as unknown as gw.Tensor;
+      expect(() => m.loadStateDict(dict)).toThrow(/unexpected keys: __proto__, constructor/);
+      expect(() => m.loadStateDict({ weight: m.weight, toString: gw.zeros([1]) } as unknown as Record<string, gw.Tensor>)).toThrow(/missing keys: bias; unexpected keys: toString/);
+    });
+  });
 });
