@@ -1,12 +1,18 @@
 // Weight initialisation (PyTorch's defaults for Linear and Conv layers).
 import { Tensor } from "../tensor/tensor";
 import { randomGenerator } from "../tensor/random";
-import { numel } from "../tensor/shape";
+import { checkTensorSize } from "../tensor/shape";
 
-/** Uniform samples in [-bound, bound] from the seeded global generator. */
-export function uniform(shape: readonly number[], bound: number): Tensor {
+/**
+ * Uniform samples in [-bound, bound] from the seeded global generator; `what` (the layer and
+ * tensor) is named in the error when the shape is too large.
+ *
+ * @example
+ * gw.nn.init.uniform([2, 3], 0.5).shape; // [2, 3]
+ */
+export function uniform(shape: readonly number[], bound: number, what = "uniform"): Tensor {
   const g = randomGenerator();
-  const data = new Float32Array(numel(shape));
+  const data = new Float32Array(checkTensorSize(shape, what));
   for (let i = 0; i < data.length; i++) data[i] = (g.next() * 2 - 1) * bound;
   return new Tensor(data, shape);
 }

@@ -6,6 +6,7 @@ import { add, lt, mul } from "../ops/elementwise";
 import { logSoftmax, softmax } from "../ops/reduce";
 import { defaultBound, uniform } from "./init";
 import { Module, Parameter } from "./module";
+import { boolArg, dimArg, intArg, numberArg, optionsArg } from "./check";
 
 /**
  * y = x·Wᵀ + b over the last dim (F.linear).
@@ -33,12 +34,13 @@ export class Linear extends Module {
   bias: Parameter | null;
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
     super();
-    if (!Number.isInteger(inFeatures) || !Number.isInteger(outFeatures) || inFeatures < 1 || outFeatures < 1) {
-      throw new Error(`Linear: inFeatures and outFeatures must be positive integers, got ${inFeatures}, ${outFeatures}`);
-    }
+    intArg("Linear", "inFeatures", inFeatures);
+    intArg("Linear", "outFeatures", outFeatures);
+    const o = optionsArg<{ bias?: boolean }>("Linear", opts, ["bias"]);
+    const hasBias = boolArg("Linear", "bias", o.bias, true);
     const bound = defaultBound(inFeatures);
-    this.weight = new Parameter(uniform([outFeatures, inFeatures], bound));
-    this.bias = opts.bias === false ? null : new Parameter(uniform([outFeatures], bound));
+    this.weight = new Parameter(uniform([outFeatures, inFeatures], bound, `Linear(${inFeatures}, ${outFeatures}) weight`));
+    this.bias = hasBias ? new Parameter(uniform([outFeatures], bound, `Linear(${inFeatures}, ${outFeatures}) bias`)) : null;
   }
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
@@ -96,9 +98,13 @@ export class Tanh extends Module {
 export class Softmax extends Module {
   constructor(readonly dim: number) {
     super();
+    dimArg("Softmax", "dim", dim);
   }
   forward(x: Tensor): Tensor {
     return softmax(x, this.dim);
+  }
+  protected extraRepr(): string {
+    return `dim=${this.dim}`;
   }
 }
 
@@ -106,9 +112,13 @@ export class Softmax extends Module {
 export class LogSoftmax extends Module {
   constructor(readonly dim: number) {
     super();
+    dimArg("LogSoftmax", "dim", dim);
   }
   forward(x: Tensor): Tensor {
     return logSoftmax(x, this.dim);
+  }
+  protected extraRepr(): string {
+    return `dim=${this.dim}`;
   }
 }
 
@@ -116,9 +126,14 @@ export class LogSoftmax extends Module {
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
+    dimArg("Flatten", "startDim", startDim);
+    dimArg("Flatten", "endDim", endDim);
   }
   forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
+  }
+  protected extraRepr(): string {
+    return `startDim=${this.startDim}, endDim=${this.endDim}`;
   }
 }
 
@@ -134,7 +149,7 @@ export class Identity extends Module {
  * 1/(1−p) when `training`; identity otherwise. Reproducible under `manualSeed`.
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
-  if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p must be in [0, 1], got ${p}`);
+  numberArg("dropout", "p", p, 0, 1);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0);
   const keep = lt(rand(x.shape), 1 - p);
@@ -150,9 +165,12 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be in [0, 1], got ${p}`);
+    numberArg("Dropout", "p", p, 0, 1);
   }
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
+  }
+  protected extraRepr(): string {
+    return `p=${this.p}`;
   }
 }

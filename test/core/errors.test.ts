@@ -86,6 +86,6 @@ describe("clear errors for bad input", () => {
     expect(() => new gw.optim.Adam([gw.zeros([1], { requiresGrad: true })], { betas: [0.9, 1] })).toThrow(/betas/);
     expect(() => new gw.nn.BatchNorm1d(3).forward(gw.zeros([4, 5]))).toThrow(/BatchNorm1d\(3\).*\[4, 5\]/);
     expect(() => new gw.nn.BatchNorm1d(3).forward(gw.zeros([1, 3]))).toThrow(/more than 1 value per channel/);
-    expect(() => new gw.nn.Dropout(1.5)).toThrow(/p must be in \[0, 1\], got 1.5/);
+    expect(() => new gw.nn.Dropout(1.5)).toThrow(/Dropout: p must be a finite number in \[0, 1\], got 1.5/);
   });
 });
