@@ -76,7 +76,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
   const p: Conv2dParams = { n, c, h, w, cOut, kh, kw, groups, strideH: sh, strideW: sw, padH: ph, padW: pw, dilH: dh, dilW: dw, outH, outW };
   const xd = x.contiguous().data_(), wd = weight.contiguous().data_();
-  const out = uninitialized([n, cOut, outH, outW]);
+  const out = uninitialized([n, cOut, outH, outW], "conv2d");
   backend().conv2d(xd, wd, bias ? bias.contiguous().data_() : null, p, out.storage);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, "conv2d", inputs, (g) => {

@@ -16,7 +16,7 @@ function unaryK(op: UnaryOp, x: Tensor): Tensor {
 
 function binaryK(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = uninitialized(shape);
+  const out = uninitialized(shape, op);
   backend().binary(op, broadcastView(a, shape), broadcastView(b, shape), out.storage);
   return out;
 }
@@ -186,7 +186,7 @@ export const ne = (a: TensorLike, b: TensorLike): Tensor => binaryK("ne", asTens
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const C = asTensor(cond, "where"), A = asTensor(a, "where"), B = asTensor(b, "where");
   const shape = broadcastShapes(broadcastShapes(C.shape, A.shape, "where"), B.shape, "where");
-  const out = uninitialized(shape);
+  const out = uninitialized(shape, "where");
   backend().where(broadcastView(C, shape), broadcastView(A, shape), broadcastView(B, shape), out.storage);
   return record(out, "where", [C, A, B], (g) => [
     null,

@@ -46,7 +46,7 @@ function mm(a: Tensor, b: Tensor): Tensor {
   if (!A) A = gemmOperand(a.expand([...batchShape, m, k]).contiguous(), batchShape)!;
   let B = gemmOperand(b, batchShape);
   if (!B) B = gemmOperand(b.expand([...batchShape, k, n]).contiguous(), batchShape)!;
-  const out = uninitialized([...batchShape, m, n]);
+  const out = uninitialized([...batchShape, m, n], "matmul");
   backend().matmul({
     batch, m, n, k,
     a: A.data, aOffset: A.offset, aBatchStride: A.batchStride, transA: A.trans,

@@ -53,7 +53,7 @@ function params(op: string, x: Tensor, kernelSize: Pair, opts: AvgPoolOptions): 
 
 function pool(mode: PoolMode, x: Tensor, p: Pool2dParams): Tensor {
   const xd = x.contiguous().data_();
-  const out = uninitialized([p.n, p.c, p.outH, p.outW]);
+  const out = uninitialized([p.n, p.c, p.outH, p.outW], `${mode}Pool2d`);
   const indices = mode === "max" ? new Int32Array(out.numel) : null;
   backend().pool2d(mode, xd, p, out.storage, indices);
   return record(out, mode === "max" ? "maxPool2d" : "avgPool2d", [x], (g) => {

@@ -19,7 +19,7 @@ function viewOf(x: Tensor, shape: number[], strides: number[], offset = x.offset
  */
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
-  const out = uninitialized(x.shape);
+  const out = uninitialized(x.shape, "contiguous");
   backend().unary("copy", x.view_(), out.storage);
   return record(out, "contiguous", [x], (g) => [g]);
 }
@@ -204,7 +204,7 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
 /** Internal: copy via flat source indices (into contiguous x), with a scatter-add backward. */
 function takeOp(x: Tensor, index: Int32Array, shape: number[], name: string): Tensor {
   const src = x.isContiguous() ? x : contiguous(x);
-  const out = uninitialized(shape);
+  const out = uninitialized(shape, name);
   backend().take(src.data_(), index, out.storage);
   return record(out, name, [src], (g) => {
     const dx = empty(src.shape);
@@ -292,7 +292,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const shape = [...first.shape];
   shape[d] = tensors.reduce((s, t) => s + t.shape[d], 0);
-  const out = empty(shape);
+  const out = empty(shape, "cat");
   const outer = numel(shape.slice(0, d)), inner = numel(shape.slice(d + 1));
   const rowLen = shape[d] * inner;
   let at = 0;
@@ -343,7 +343,7 @@ export function pad(x: Tensor, pads: readonly number[]): Tensor {
   const cs = contiguousStrides(shape);
   const offset = before.reduce((o, b, d) => o + b * cs[d], 0);
   const index = viewIndices(x.shape, cs, offset);
-  const out = empty(shape);
+  const out = empty(shape, "pad");
   backend().scatterAdd(x.data_(), index, out.storage);
   return record(out, "pad", [x], (g) => {
     const gx = empty(x.shape);

@@ -2,7 +2,7 @@
 import { backend } from "../backend";
 import type { View } from "../backend";
 import { Tensor } from "../tensor/tensor";
-import { numel } from "../tensor/shape";
+import { allocChecked } from "../tensor/shape";
 
 export type TensorLike = Tensor | number;
 
@@ -31,12 +31,15 @@ export function broadcastView(t: Tensor, shape: readonly number[]): View {
   return { data: t.storage, offset: t.offset, shape, strides };
 }
 
-/** A new contiguous tensor of zeros of this shape, storage from the current backend. */
-export function empty(shape: readonly number[]): Tensor {
-  return new Tensor(backend().alloc(numel(shape)), shape);
+/**
+ * A new contiguous tensor of zeros of this shape, storage from the current backend. `what` (the
+ * op) is named in the error when the shape is too large to allocate.
+ */
+export function empty(shape: readonly number[], what = "tensor"): Tensor {
+  return new Tensor(allocChecked(shape, what, (n) => backend().alloc(n)), shape);
 }
 
 /** A new contiguous tensor whose contents are unspecified: for outputs a kernel fully writes. */
-export function uninitialized(shape: readonly number[]): Tensor {
-  return new Tensor(backend().alloc(numel(shape), true), shape);
+export function uninitialized(shape: readonly number[], what = "tensor"): Tensor {
+  return new Tensor(allocChecked(shape, what, (n) => backend().alloc(n, true)), shape);
 }

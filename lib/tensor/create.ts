@@ -1,7 +1,7 @@
 // Creating tensors: from data, constant fills, ranges and random samples.
 import { backend } from "../backend";
 import { Tensor } from "./tensor";
-import { fmtShape, numel } from "./shape";
+import { allocChecked, fmtShape, numel } from "./shape";
 import { randomGenerator } from "./random";
 
 export interface CreateOptions {
@@ -90,7 +90,7 @@ export function tensor(data: NestedArray | Float32Array | ArrayLike<number> | Te
 /** Internal: a tensor from a fill function over the flat index. */
 function make(shape: readonly number[], what: string, opts: CreateOptions, fill: (out: Float32Array) => void): Tensor {
   const s = checkShape(shape, what);
-  const storage = backend().alloc(numel(s));
+  const storage = allocChecked(s, what, (n) => backend().alloc(n));
   fill(storage);
   const t = new Tensor(storage, s);
   t.requiresGrad = !!opts.requiresGrad;

@@ -1,4 +1,5 @@
-// Shape arithmetic: sizes, strides, broadcasting and dimension normalisation.
+// Shape arithmetic: sizes, strides, broadcasting, dimension normalisation and size limits.
+import { constants as bufferConstants } from "node:buffer";
 
 export type Shape = readonly number[];
 
@@ -70,4 +71,60 @@ export function inferShape(shape: Shape, total: number, from: Shape): number[] {
     throw new Error(`reshape: cannot reshape tensor of shape ${fmtShape(from)} (${total} elements) into ${fmtShape(shape)} (${numel(out)} elements)`);
   }
   return out;
+}
+
+/**
+ * The most elements one tensor may hold: a float32 buffer must fit in one JavaScript
+ * ArrayBuffer (Node 20 allows 4 GiB = 2^30 floats; newer engines more) and element indices
+ * must fit in a signed 32-bit integer for the kernels (2^31 − 1).
+ */
+export const MAX_TENSOR_ELEMENTS: number = (() => {
+  return Math.min(2 ** 31 - 1, Math.floor(Number(bufferConstants.MAX_LENGTH) / 4));
+})();
+
+/**
+ * Throws an error naming `what` (the op or layer), the shape and the limit when a tensor of
+ * `shape` cannot be allocated; returns its element count otherwise.
+ *
+ * @example
+ * checkTensorSize([1e6, 1e4], "randn"); // throws: randn: shape [1000000, 10000] has 1e10 elements …
+ */
+export function checkTensorSize(shape: Shape, what: string): number {
+  const n = numel(shape);
+  if (n > MAX_TENSOR_ELEMENTS) {
+    throw new RangeError(
+      `${what}: shape ${fmtShape(shape)} has ${fmtCount(n)} elements, more than the limit of ${fmtCount(MAX_TENSOR_ELEMENTS)} elements (${fmtBytes(MAX_TENSOR_ELEMENTS * 4)} of float32) for one tensor`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Allocates storage for `shape` with `alloc`, turning a failed allocation (out of memory) into
+ * an error naming `what`, the shape and its size in bytes.
+ */
+export function allocChecked(shape: Shape, what: string, alloc: (n: number) => Float32Array): Float32Array {
+  const n = checkTensorSize(shape, what);
+  try {
+    return alloc(n);
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new RangeError(`${what}: cannot allocate a tensor of shape ${fmtShape(shape)} (${fmtBytes(n * 4)} of float32): ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+function fmtCount(n: number): string {
+  return n >= 1e7 ? n.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e") : n.toLocaleString("en-US");
+}
+
+function fmtBytes(b: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let i = 0;
+  while (b >= 1024 && i < units.length - 1) {
+    b /= 1024;
+    i++;
+  }
+  return `${i === 0 ? b : b.toFixed(1)} ${units[i]}`;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import * as gw from "gradwork";
 import { backendCases, useBackendCase } from "../helpers/backends";
 import { expectClose } from "../helpers/close";
+import { MAX_TENSOR_ELEMENTS, checkTensorSize } from "../../lib/tensor/shape";
 
 describe.each(backendCases())("tensor creation [$label]", (bc) => {
   useBackendCase(bc);
@@ -107,5 +108,35 @@ describe.each(backendCases())("tensor creation [$label]", (bc) => {
     expect(gw.tensor(5).toArray()).toBe(5);
     const t = gw.tensor([[1, 2], [3, 4]]).transpose(0, 1);
     expect(Array.from(t.toFloat32Array())).toEqual([1, 3, 2, 4]);
+  });
+});
+
+describe("shapes too large to allocate (issue 18 item 2)", () => {
+  it("name the op, the shape and the limit instead of a raw 'Invalid typed array length'", () => {
+    const limit = /more than the limit of [\d.e,]+ elements \([\d.]+ GiB of float32\) for one tensor/;
+    for (const [f, head] of [
+      [() => gw.randn([1e6, 1e4]), /^randn: shape \[1000000, 10000\] has 1e10 elements, /],
+      [() => gw.zeros([1e15]), /^zeros: shape \[1000000000000000\] has 1e15 elements, /],
+      [() => gw.ones([1e5, 1]).add(gw.ones([1e5])), /^add: shape \[100000, 100000\] has 1e10 elements, /],
+      [() => gw.ones([1, 1, 1, 1]).expand([1e5, 1e5, 1, 1]).contiguous(), /^contiguous: shape \[100000, 100000, 1, 1\]/],
+      [() => gw.ones([1e5, 1]).matmul(gw.ones([1, 1e5])), /^matmul: shape \[100000, 100000\]/],
+      [() => gw.F.conv2d(gw.ones([1, 1, 1, 1]), gw.ones([1, 1, 1, 1]), null, { padding: 50000 }), /^(conv2d|pad): shape \[1, 1, 100001, 100001\]/],
+    ] as [() => unknown, RegExp][]) {
+      let message = "";
+      try {
+        f();
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(head);
+      expect(message).toMatch(limit);
+    }
+  });
+
+  it("the limit is checked exactly: the limit passes the check, one more element does not", () => {
+    expect(MAX_TENSOR_ELEMENTS).toBeGreaterThanOrEqual(2 ** 30);
+    expect(checkTensorSize([MAX_TENSOR_ELEMENTS], "t")).toBe(MAX_TENSOR_ELEMENTS);
+    expect(() => checkTensorSize([MAX_TENSOR_ELEMENTS + 1], "t")).toThrow(/^t: shape/);
+    expect(() => checkTensorSize([2, (MAX_TENSOR_ELEMENTS + 1) / 2], "t")).toThrow(/^t: shape/);
   });
 });
