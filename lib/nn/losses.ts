@@ -15,6 +15,10 @@ function reduce(loss: Tensor, reduction: Reduction, what: string): Tensor {
 
 /** Class indices as integers, checked against the number of classes. */
 function classIndices(targets: Tensor | readonly number[], n: number, classes: number, what: string): Int32Array {
+  if (!(targets instanceof Tensor) && !Array.isArray(targets) && !ArrayBuffer.isView(targets)) {
+    const got = typeof targets === "number" ? `the number ${targets} (for one sample write [${targets}])` : targets === null ? "null" : typeof targets;
+    throw new Error(`${what}: targets must be a 1-D tensor or an array of ${n} class indices (one per row of the input), got ${got}`);
+  }
   const data = targets instanceof Tensor ? targets.toFloat32Array() : Float32Array.from(targets as number[]);
   if (targets instanceof Tensor && targets.ndim !== 1) throw new Error(`${what}: targets must be a 1-D tensor of class indices, got shape ${fmtShape(targets.shape)}`);
   if (data.length !== n) throw new Error(`${what}: ${data.length} targets for a batch of ${n} (input has ${n} rows)`);

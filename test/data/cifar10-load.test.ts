@@ -49,6 +49,17 @@ describe("cifar10.load", () => {
     expect(ds.images[6 * 3072 + 2 * 1024 + 33]).toBe(pixel(6, 2, 1, 1));
   });
 
+  it("a limit that is not a whole number of images is a clear error (not 'offset is out of bounds')", () => {
+    const root = tempDir();
+    writeBatches(root, 3, 2);
+    for (const bad of [2.5, -1, NaN, "3"]) {
+      expect(() => load({ root, split: "train", limit: bad as number })).toThrow(/^cifar10\.load: limit must be a whole number of images ≥ 0, got /);
+    }
+    expect(() => load({ root, split: "train", limit: 2.5 })).toThrow(/got 2.5$/);
+    expect(load({ root, split: "train", limit: 0 }).length).toBe(0);
+    expect(load({ root, split: "train", limit: Infinity }).length).toBe(15);
+  });
+
   it("names the file of a truncated batch", () => {
     const root = tempDir();
     const dir = writeBatches(root);

@@ -77,4 +77,13 @@ describe.each(backendCases())("losses [$label]", (bc) => {
     expect(gw.F.crossEntropy(z, [1, 2, 3]).item()).toBe(a);
     expect(gw.F.nllLoss(z.logSoftmax(1), [1, 2, 3]).item()).toBeCloseTo(a, 6);
   });
+
+  it("a single number as targets is a clear error (not '0 targets for a batch of 2')", () => {
+    const logits = gw.zeros([2, 3]);
+    expect(() => gw.F.crossEntropy(logits, 1 as unknown as number[])).toThrow(
+      /^crossEntropy: targets must be a 1-D tensor or an array of 2 class indices \(one per row of the input\), got the number 1 \(for one sample write \[1\]\)$/,
+    );
+    expect(() => gw.F.nllLoss(logits, "0,1" as unknown as number[])).toThrow(/^nllLoss: targets must be .* got string$/);
+    expect(() => gw.F.crossEntropy(logits, [0])).toThrow(/crossEntropy: 1 targets for a batch of 2/);
+  });
 });

@@ -86,8 +86,11 @@ function recordCount(path: string, size: number): number {
 export function load(opts: LoadOptions = {}): Cifar10Dataset {
   const split = opts.split ?? "train";
   if (split !== "train" && split !== "test") throw new Error(`cifar10.load: split must be "train" or "test", got ${JSON.stringify(split)}`);
+  if (typeof opts !== "object" || opts === null) throw new Error(`cifar10.load: expected an options object such as { root, split, limit }, got ${opts === null ? "null" : typeof opts}`);
   const limit = opts.limit ?? Infinity;
-  if (!(limit >= 0)) throw new Error(`cifar10.load: limit must be a non-negative number, got ${opts.limit}`);
+  if (typeof limit !== "number" || !(limit >= 0) || (limit !== Infinity && !Number.isInteger(limit))) {
+    throw new Error(`cifar10.load: limit must be a whole number of images ≥ 0, got ${typeof opts.limit === "string" ? JSON.stringify(opts.limit) : opts.limit}`);
+  }
   const dir = batchesDir(opts.root ?? join("data", "cifar10"));
   const classes = readClasses(dir);
 
