@@ -30,6 +30,8 @@ export class SafetensorsError extends Error {
   }
 }
 
+import { parseStrictJson, type JsonValue } from "./strict-json";
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Serialize float32 tensors (in the given name order) as safetensors bytes: [header bytes, ...data chunks]. */
@@ -39,7 +41,9 @@ export function encode(tensors: Record<string, RawTensor>, metadata?: Record<str
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== "string") throw new TypeError(`safetensors: metadata value for "${k}" must be a string, got ${typeof v}`);
     }
-    header.__metadata__ = metadata;
+    const meta: Record<string, string> = {};
+    for (const [k, v] of Object.entries(metadata)) setOwnKey(meta, k, v);
+    header.__metadata__ = meta;
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -48,7 +52,7 @@ export function encode(tensors: Record<string, RawTensor>, metadata?: Record<str
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new Error(`safetensors: tensor "${name}" has ${t.data.length} values but shape [${t.shape}]`);
     const bytes = t.data.length * 4;
-    header[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + bytes] };
+    setOwnKey(header, name, { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + bytes] });
     offset += bytes;
     chunks.push(littleEndianBytes(t.data));
   }
@@ -69,46 +73,67 @@ function littleEndianBytes(data: Float32Array): Uint8Array {
   return out;
 }
 
-/** Parse safetensors bytes; `file` is only used in error messages. */
+/**
+ * Parse safetensors bytes; `file` is only used in error messages. Validated as the format's
+ * reference implementation does, plus duplicate keys:
+ * - the header length fits the file and the 100 MB limit; the header is UTF-8 JSON starting with "{";
+ * - no key appears twice; `__metadata__` (optional) maps strings to strings;
+ * - each tensor has a known dtype, a shape of non-negative integers and data_offsets [begin, end]
+ *   holding exactly shape × dtype-size bytes;
+ * - sorted by offset, the tensors tile the data part exactly: no overlap, no hole, no trailing byte.
+ * Tensor names are own keys of the result (any name, "__proto__" and "constructor" included).
+ */
 export function decode(bytes: Uint8Array, file: string): Parsed {
   const fail = (msg: string) => new SafetensorsError(`${file}: ${msg}`);
   if (bytes.length < 8) throw fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = view.getBigUint64(0, true);
   if (headerLen > BigInt(bytes.length - 8) || headerLen > BigInt(MAX_HEADER)) {
-    throw fail(`header length ${headerLen} (first 8 bytes) exceeds the ${bytes.length - 8} bytes that follow — not a safetensors file, or truncated`);
+    throw fail(`header length ${headerLen} (first 8 bytes) exceeds the ${bytes.length - 8} bytes that follow${headerLen > BigInt(MAX_HEADER) ? ` or the ${MAX_HEADER}-byte limit` : ""} — not a safetensors file, or truncated`);
   }
   const n = Number(headerLen);
-  let header: unknown;
+  let text: string;
   try {
-    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, n).toString("utf8"));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch {
+    throw fail("header is not valid UTF-8");
+  }
+  if (!text.startsWith("{")) throw fail(`header must be a JSON object starting with "{", got ${JSON.stringify(text.slice(0, 20))}`);
+  let header: JsonValue;
+  try {
+    header = parseStrictJson(text);
   } catch (err) {
     throw fail(`header is not valid JSON (${(err as Error).message})`);
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) throw fail("header must be a JSON object");
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
-  const tensors: Record<string, RawTensor> = {};
-  let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
+  const metadata: Record<string, string> = {};
+  for (const name of Object.keys(header)) {
+    const entry = header[name];
     if (name === "__metadata__") {
-      if (typeof entry !== "object" || entry === null) throw fail(`"__metadata__" must be an object of strings`);
-      metadata = entry as Record<string, string>;
+      if (entry === null) continue;
+      if (typeof entry !== "object" || Array.isArray(entry)) throw fail(`"__metadata__" must be an object of strings`);
+      for (const k of Object.keys(entry)) {
+        const v = entry[k];
+        if (typeof v !== "string") throw fail(`"__metadata__" value for ${JSON.stringify(k)} must be a string, got ${JSON.stringify(v)}`);
+        setOwnKey(metadata, k, v);
+      }
       continue;
     }
-    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== "object" || e === null) throw fail(`tensor "${name}": header entry must be an object`);
-    const dtype = e.dtype;
-    if (typeof dtype !== "string" || !(dtype in DTYPE_BYTES)) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw fail(`tensor "${name}": header entry must be an object`);
+    const dtype = entry.dtype;
+    if (typeof dtype !== "string" || !Object.hasOwn(DTYPE_BYTES, dtype)) {
       throw fail(`tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported (expected one of ${Object.keys(DTYPE_BYTES).join(", ")})`);
     }
-    const shape = e.shape;
-    if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
+    const shape = entry.shape;
+    if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && (s as number) >= 0)) {
       throw fail(`tensor "${name}": shape ${JSON.stringify(shape)} must be an array of non-negative integers`);
     }
-    const offs = e.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isInteger(o) && o >= 0)) {
-      throw fail(`tensor "${name}": data_offsets ${JSON.stringify(offs)} must be [begin, end]`);
+    const offs = entry.data_offsets;
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)) {
+      throw fail(`tensor "${name}": data_offsets ${JSON.stringify(offs)} must be [begin, end], two non-negative integers`);
     }
     const [begin, end] = offs as [number, number];
     if (begin > end || end > dataLen) {
@@ -116,12 +141,34 @@ export function decode(bytes: Uint8Array, file: string): Parsed {
     }
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     const size = DTYPE_BYTES[dtype];
-    if (end - begin !== count * size) {
+    if (!Number.isSafeInteger(count * size) || end - begin !== count * size) {
       throw fail(`tensor "${name}": data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but ${dtype} shape [${shape}] needs ${count * size}`);
     }
-    tensors[name] = { data: toFloat32(bytes, dataStart + begin, count, dtype), shape: [...(shape as number[])] };
+    entries.push({ name, dtype, shape: [...(shape as number[])], begin, end });
   }
+  // The tensors must tile the data part exactly, in offset order (as the reference reader checks).
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (const e of sorted) {
+    if (e.begin !== at) {
+      const prev = sorted[sorted.indexOf(e) - 1];
+      throw fail(
+        e.begin < at
+          ? `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] overlap tensor "${prev.name}" (which ends at ${at})`
+          : `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] leave a hole of ${e.begin - at} bytes after byte ${at} of the data part`,
+      );
+    }
+    at = e.end;
+  }
+  if (at !== dataLen) throw fail(`the tensors cover ${at} bytes of the data part but it has ${dataLen} (${dataLen - at} trailing bytes)`);
+  const tensors: Record<string, RawTensor> = {};
+  for (const e of entries) setOwnKey(tensors, e.name, { data: toFloat32(bytes, dataStart + e.begin, e.shape.reduce((a, b) => a * b, 1), e.dtype), shape: e.shape });
   return { tensors, metadata };
+}
+
+/** Set an own enumerable property even for "__proto__" (plain assignment would change the prototype). */
+export function setOwnKey<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function toFloat32(bytes: Uint8Array, at: number, count: number, dtype: string): Float32Array {

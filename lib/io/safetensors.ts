@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Tensor } from "../tensor/tensor";
 import { writeFileAtomic } from "./atomic";
-import { decode, encode } from "./safetensors-format";
+import { decode, encode, setOwnKey } from "./safetensors-format";
 import type { RawTensor } from "./safetensors-format";
 
 export { SafetensorsError } from "./safetensors-format";
@@ -25,7 +25,7 @@ export function saveTensors(tensors: Record<string, Tensor>, path: string, metad
   const raw: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (!(t instanceof Tensor)) throw new TypeError(`saveTensors: "${name}" is not a Tensor`);
-    raw[name] = { data: t.toFloat32Array(), shape: [...t.shape] };
+    setOwnKey(raw, name, { data: t.toFloat32Array(), shape: [...t.shape] });
   }
   writeFileAtomic(path, ...encode(raw, metadata));
 }
@@ -40,7 +40,7 @@ export function saveTensors(tensors: Record<string, Tensor>, path: string, metad
 export function loadTensors(path: string): Record<string, Tensor> {
   const { tensors } = decode(readFile(path), path);
   const out: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries(tensors)) out[name] = new Tensor(t.data, t.shape);
+  for (const [name, t] of Object.entries(tensors)) setOwnKey(out, name, new Tensor(t.data, t.shape));
   return out;
 }
 
@@ -86,16 +86,16 @@ export function load(module: StateDictModule, path: string, opts: { strict?: boo
   const file = loadTensors(path);
   const own = module.stateDict();
   const problems: string[] = [];
-  const missing = Object.keys(own).filter((k) => !(k in file));
-  const unexpected = Object.keys(file).filter((k) => !(k in own));
+  const missing = Object.keys(own).filter((k) => !Object.hasOwn(file, k));
+  const unexpected = Object.keys(file).filter((k) => !Object.hasOwn(own, k));
   if (strict && missing.length) problems.push(`missing (in the model, not in the file): ${missing.join(", ")}`);
   if (strict && unexpected.length) problems.push(`unexpected (in the file, not in the model): ${unexpected.join(", ")}`);
   const wrong = Object.keys(own)
-    .filter((k) => k in file && own[k].shape.join() !== file[k].shape.join())
+    .filter((k) => Object.hasOwn(file, k) && own[k].shape.join() !== file[k].shape.join())
     .map((k) => `${k}: model [${own[k].shape.join(", ")}] vs file [${file[k].shape.join(", ")}]`);
   if (wrong.length) problems.push(`wrong shape: ${wrong.join("; ")}`);
   if (problems.length) throw new Error(`load(${path}): the checkpoint does not fit the model —\n  ${problems.join("\n  ")}`);
   const matching: Record<string, Tensor> = {};
-  for (const k of Object.keys(own)) if (k in file) matching[k] = file[k];
+  for (const k of Object.keys(own)) if (Object.hasOwn(file, k)) setOwnKey(matching, k, file[k]);
   module.loadStateDict(matching, { strict });
 }

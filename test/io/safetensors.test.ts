@@ -143,4 +143,86 @@ describe("safetensors", () => {
     expect(tensors["bn.num_batches_tracked"].item()).toBe(42);
     expect(loadMetadata(join(fixture, "torch.safetensors"))).toEqual(expected.metadata);
   });
+
+  describe("validated as the reference implementation does (issue 18 item 3)", () => {
+    const f32 = (...v: number[]) => new Uint8Array(new Float32Array(v).buffer);
+    const write = (bytes: Uint8Array) => {
+      const p = join(dir(), "x.safetensors");
+      writeFileSync(p, bytes);
+      return p;
+    };
+    /** A header as raw text (to write duplicate keys, which JSON.stringify cannot). */
+    const rawHeader = (json: string, data: Uint8Array) => {
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+      return Buffer.concat([len, Buffer.from(json, "utf8"), data]);
+    };
+
+    it("tensor names such as constructor, toString, hasOwnProperty and __proto__ round-trip as ordinary names", () => {
+      const path = join(dir(), "names.safetensors");
+      const tensors: Record<string, gw.Tensor> = {};
+      for (const [i, name] of ["constructor", "toString", "hasOwnProperty", "__proto__", "valueOf"].entries()) {
+        Object.defineProperty(tensors, name, { value: gw.tensor([i, i + 0.5]), enumerable: true });
+      }
+      saveTensors(tensors, path);
+      const back = loadTensors(path);
+      expect(Object.keys(back)).toEqual(["constructor", "toString", "hasOwnProperty", "__proto__", "valueOf"]);
+      expect(Object.getPrototypeOf(back)).toBe(Object.prototype); // __proto__ did not replace the prototype
+      expect(Object.getOwnPropertyDescriptor(back, "__proto__")!.value.toArray()).toEqual([3, 3.5]);
+      expect(back.toString.toArray()).toEqual([1, 1.5]);
+    });
+
+    it("a strict gw.load rejects extra tensors named after Object.prototype members and leaves the model unchanged", () => {
+      const model = new gw.nn.Linear(2, 1);
+      const before = model.weight.toFloat32Array();
+      for (const extra of ["constructor", "toString", "hasOwnProperty", "__proto__"]) {
+        const path = join(dir(), "extra.safetensors");
+        const tensors: Record<string, gw.Tensor> = { weight: gw.ones([1, 2]), bias: gw.ones([1]) };
+        Object.defineProperty(tensors, extra, { value: gw.ones([1]), enumerable: true });
+        saveTensors(tensors, path);
+        expect(() => load(model, path)).toThrow(new RegExp(`unexpected \\(in the file, not in the model\\): ${extra}`));
+        expect(model.weight.toFloat32Array()).toEqual(before);
+      }
+    });
+
+    it("overlapping offsets, holes, trailing bytes, duplicate keys and non-string metadata are errors", () => {
+      const entry = (b: number, e: number, n = (e - b) / 4) => ({ dtype: "F32", shape: [n], data_offsets: [b, e] });
+      const overlap = write(handmade({ a: entry(0, 8), b: entry(4, 12) }, f32(1, 2, 3)));
+      expect(() => loadTensors(overlap)).toThrow(/tensor "b": data_offsets \[4, 12\] overlap tensor "a" \(which ends at 8\)/);
+      const alias = write(handmade({ a: entry(0, 8), b: entry(0, 8) }, f32(1, 2)));
+      expect(() => loadTensors(alias)).toThrow(/overlap tensor "a"/);
+      const hole = write(handmade({ a: entry(0, 4), b: entry(8, 12) }, f32(1, 2, 3)));
+      expect(() => loadTensors(hole)).toThrow(/tensor "b": data_offsets \[8, 12\] leave a hole of 4 bytes after byte 4/);
+      const leadingHole = write(handmade({ a: entry(4, 8) }, f32(1, 2)));
+      expect(() => loadTensors(leadingHole)).toThrow(/leave a hole of 4 bytes after byte 0/);
+      const trailing = write(handmade({ a: entry(0, 4) }, f32(1, 2)));
+      expect(() => loadTensors(trailing)).toThrow(/the tensors cover 4 bytes of the data part but it has 8 \(4 trailing bytes\)/);
+      const dup = write(rawHeader('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', f32(1, 2)));
+      expect(() => loadTensors(dup)).toThrow(/header is not valid JSON \(duplicate key "a" at position \d+\)/);
+      const dupInner = write(rawHeader('{"a":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}}', f32(1)));
+      expect(() => loadTensors(dupInner)).toThrow(/duplicate key "shape"/);
+      const meta = write(handmade({ __metadata__: { epochs: 3 }, a: entry(0, 4) }, f32(1)));
+      expect(() => loadTensors(meta)).toThrow(/"__metadata__" value for "epochs" must be a string, got 3/);
+      const metaArray = write(handmade({ __metadata__: ["x"], a: entry(0, 4) }, f32(1)));
+      expect(() => loadTensors(metaArray)).toThrow(/"__metadata__" must be an object of strings/);
+      const notBrace = write(rawHeader(' {"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', f32(1)));
+      expect(() => loadTensors(notBrace)).toThrow(/header must be a JSON object starting with "\{"/);
+      const badUtf8 = write(Buffer.concat([Buffer.from([2, 0, 0, 0, 0, 0, 0, 0]), Buffer.from([0x7b, 0xff])]));
+      expect(() => loadTensors(badUtf8)).toThrow(/header is not valid UTF-8/);
+      // what is allowed: empty tensors anywhere, padding spaces, null metadata, any key order
+      const ok = write(rawHeader('{"__metadata__":null,"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}   ', f32(1, 2)));
+      const back = loadTensors(ok);
+      expect(Object.keys(back)).toEqual(["b", "e", "a"]);
+      expect([back.a.item(), back.b.item(), back.e.numel]).toEqual([1, 2, 0]);
+      expect(loadMetadata(ok)).toEqual({});
+    });
+
+    it("a corrupt checkpoint leaves the model unchanged", () => {
+      const model = new gw.nn.Linear(2, 1);
+      const before = model.weight.toFloat32Array();
+      const path = write(handmade({ bias: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, weight: { dtype: "F32", shape: [1, 2], data_offsets: [0, 8] } }, f32(1, 2)));
+      expect(() => load(model, path)).toThrow(/overlap/);
+      expect(model.weight.toFloat32Array()).toEqual(before);
+    });
+  });
 });
