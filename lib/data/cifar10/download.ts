@@ -5,13 +5,15 @@
 //   cifar-10-binary.tar.gz.part   an interrupted download, resumed on the next call
 //   cifar-10-batches-bin/         the extracted batches (renamed into place from a temp folder)
 //   .cifar10.complete             written last; holds the MD5 of the archive that was extracted
+//   .cifar10.lock                 held while a process downloads or extracts (others wait for it)
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as tar from "tar";
 import { writeFileAtomic } from "../../io/atomic";
+import { withLock } from "../../io/lock";
 import { fetchToPart, HttpStatusError } from "../../io/http";
 import { ProgressBar } from "../../io/progress";
 import { ARCHIVE_NAME, BATCHES_DIR, localPath, resolveSource } from "./source";
@@ -24,6 +26,9 @@ export const BATCH_FILES = {
 };
 
 export const MARKER = ".cifar10.complete";
+export const LOCK = ".cifar10.lock";
+/** Bytes per CIFAR-10 record (1 label byte + 3,072 pixels). */
+const RECORD = 3073;
 
 export interface DownloadProgress {
   phase: "download" | "extract";
@@ -44,6 +49,8 @@ export interface DownloadOptions {
   progress?: boolean;
   /** How many times a dropped connection is retried (resuming) within this call (default 3). */
   retries?: number;
+  /** How long to wait for another process downloading into the same `root` (default 1 hour). */
+  lockTimeoutMs?: number;
 }
 
 export interface DownloadResult {
@@ -57,15 +64,36 @@ export interface DownloadResult {
 }
 
 /**
- * True when `root` holds a finished extraction of the archive with this MD5.
+ * True when `root` holds a finished extraction of the archive with this MD5: the marker names
+ * that MD5 and every file `load` reads is there with a plausible size (a whole number of
+ * records; a non-empty class list).
  *
  * @example
  * gw.data.cifar10.isComplete("data/cifar10", gw.data.cifar10.OFFICIAL_MD5); // false before download
  */
 export function isComplete(root: string, md5: string): boolean {
   const marker = join(root, MARKER);
-  if (!existsSync(marker) || !existsSync(join(root, BATCHES_DIR))) return false;
-  return readFileSync(marker, "utf8").trim() === md5;
+  if (!existsSync(marker)) return false;
+  if (readFileSync(marker, "utf8").trim() !== md5) return false;
+  return damagedFiles(join(root, BATCHES_DIR)).length === 0;
+}
+
+/** The files `load` relies on that are missing or have an impossible size. */
+function damagedFiles(dir: string): string[] {
+  const bad: string[] = [];
+  for (const name of [...BATCH_FILES.train, ...BATCH_FILES.test, BATCH_FILES.meta]) {
+    let size: number;
+    try {
+      const st = statSync(join(dir, name));
+      if (!st.isFile()) throw new Error("not a file");
+      size = st.size;
+    } catch {
+      bad.push(name);
+      continue;
+    }
+    if (size === 0 || (name !== BATCH_FILES.meta && size % RECORD !== 0)) bad.push(name);
+  }
+  return bad;
 }
 
 /**
@@ -84,7 +112,20 @@ export async function download(opts: DownloadOptions = {}): Promise<DownloadResu
   const dir = join(root, BATCHES_DIR);
   if (isComplete(root, md5)) return { root, dir, md5, skipped: true };
   mkdirSync(root, { recursive: true });
-  rmSync(join(root, MARKER), { force: true }); // stale or for another archive: no longer true
+  // One process at a time per folder: a second one waits, then finds the work done.
+  return withLock(join(root, LOCK), () => downloadLocked(opts, url, md5, root, dir), {
+    timeoutMs: opts.lockTimeoutMs,
+    onWait: (holder) => {
+      if (opts.progress !== false) console.log(`CIFAR-10: waiting for another process downloading into ${root} (${holder})`);
+    },
+  });
+}
+
+async function downloadLocked(opts: DownloadOptions, url: string, md5: string, root: string, dir: string): Promise<DownloadResult> {
+  if (isComplete(root, md5)) return { root, dir, md5, skipped: true };
+  rmSync(join(root, MARKER), { force: true }); // stale, for another archive, or its files are damaged: no longer true
+  // We hold the lock, so extraction folders left here are from killed runs.
+  for (const name of readdirSync(root)) if (name.startsWith(".extract-")) rmSync(join(root, name), { recursive: true, force: true });
 
   const show = opts.progress !== false;
   const local = localPath(url);
