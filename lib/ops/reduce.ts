@@ -17,7 +17,7 @@ export function normDims(dim: Dims, ndim: number, what: string): number[] {
   const list = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, ndim, `${what}: dim`));
   const set = [...new Set(list)].sort((a, b) => a - b);
   if (set.length !== list.length) throw new Error(`${what}: dim ${JSON.stringify(dim)} repeats a dimension`);
-  return set;
+  return ndim === 0 ? [] : set; // a 0-d tensor accepts dim 0 / -1 (as PyTorch) and has nothing to reduce
 }
 
 function keptShape(shape: readonly number[], dims: number[]): number[] {

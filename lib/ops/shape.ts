@@ -110,6 +110,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const lead = shape.length - x.ndim;
   if (lead < 0) throw new Error(`expand: cannot expand shape ${fmtShape(x.shape)} to fewer dimensions ${fmtShape(shape)}`);
   const target = shape.map((s, d) => (s === -1 && d >= lead ? x.shape[d - lead] : s));
+  target.forEach((s, d) => {
+    if (!Number.isInteger(s) || s < 0) throw new Error(`expand: invalid size ${shape[d]} at dimension ${d} of ${fmtShape(shape)} (sizes must be non-negative integers; -1 keeps an existing dimension)`);
+  });
   const strides = target.map((s, d) => {
     if (d < lead) return 0;
     const own = x.shape[d - lead];
@@ -283,6 +286,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error("cat: expected a non-empty array of tensors");
   const first = tensors[0];
+  if (first instanceof Tensor && first.ndim === 0) throw new Error("cat: zero-dimensional tensors cannot be concatenated (unsqueeze them first, or use stack)");
   const d = normDim(dim, first.ndim, "cat: dim");
   tensors.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new Error(`cat: element ${i} is not a Tensor`);
