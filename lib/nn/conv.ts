@@ -61,12 +61,12 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: ConvLayerOptions = {}) {
     super();
     const o = optionsArg<ConvLayerOptions>("Conv2d", opts, CONV_OPTIONS);
-    this.groups = o.groups ?? 1;
+    this.groups = o.groups === undefined ? 1 : o.groups;
     channelsArg("Conv2d", inChannels, outChannels, this.groups);
     this.kernelSize = pairArg("Conv2d", "kernelSize", kernelSize);
-    this.stride = pairArg("Conv2d", "stride", o.stride ?? 1);
+    this.stride = pairArg("Conv2d", "stride", o.stride === undefined ? 1 : o.stride);
     this.padding = paddingArg("Conv2d", o.padding, 2);
-    this.dilation = pairArg("Conv2d", "dilation", o.dilation ?? 1);
+    this.dilation = pairArg("Conv2d", "dilation", o.dilation === undefined ? 1 : o.dilation);
     const hasBias = boolArg("Conv2d", "bias", o.bias, true);
     const [kh, kw] = this.kernelSize;
     const fanIn = (inChannels / this.groups) * kh * kw;
@@ -104,12 +104,12 @@ export class Conv1d extends Module {
   ) {
     super();
     const o = optionsArg<typeof opts>("Conv1d", opts, CONV_OPTIONS);
-    this.groups = o.groups ?? 1;
+    this.groups = o.groups === undefined ? 1 : o.groups;
     channelsArg("Conv1d", inChannels, outChannels, this.groups);
     intArg("Conv1d", "kernelSize", kernelSize);
-    this.stride = intArg("Conv1d", "stride", o.stride ?? 1);
+    this.stride = intArg("Conv1d", "stride", o.stride === undefined ? 1 : o.stride);
     this.padding = paddingArg("Conv1d", o.padding, 1) as number | "same" | "valid";
-    this.dilation = intArg("Conv1d", "dilation", o.dilation ?? 1);
+    this.dilation = intArg("Conv1d", "dilation", o.dilation === undefined ? 1 : o.dilation);
     const hasBias = boolArg("Conv1d", "bias", o.bias, true);
     const bound = defaultBound((inChannels / this.groups) * kernelSize);
     const name = `Conv1d(${inChannels}, ${outChannels}, kernelSize=${kernelSize})`;
@@ -128,7 +128,7 @@ export class Conv1d extends Module {
 function poolArgs(layer: string, kernelSize: unknown, o: { stride?: Pair | null; padding?: Pair; ceilMode?: boolean }) {
   const k = pairArg(layer, "kernelSize", kernelSize);
   if (o.stride !== undefined && o.stride !== null) pairArg(layer, "stride", o.stride);
-  const p = pairArg(layer, "padding", o.padding ?? 0, 0);
+  const p = pairArg(layer, "padding", o.padding === undefined ? 0 : o.padding, 0);
   if (p[0] > k[0] / 2 || p[1] > k[1] / 2) throw new Error(`${layer}: padding must be at most half of kernelSize (${showPair(kernelSize as Pair)}), got ${show(o.padding)}`);
   boolArg(layer, "ceilMode", o.ceilMode, false);
 }
