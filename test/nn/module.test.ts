@@ -184,7 +184,7 @@ describe("nn.Module", () => {
       const m = new gw.nn.Linear(2, 1);
       const dict: Record<string, gw.Tensor> = { ...m.stateDict() };
       Object.defineProperty(dict, "__proto__", { value: gw.zeros([1]), enumerable: true });
-      dict.constructor = gw.zeros([1]) as unknown as gw.Tensor;
+      Object.defineProperty(dict, "constructor", { value: gw.zeros([1]), enumerable: true });
       expect(() => m.loadStateDict(dict)).toThrow(/unexpected keys: __proto__, constructor/);
       expect(() => m.loadStateDict({ weight: m.weight, toString: gw.zeros([1]) } as unknown as Record<string, gw.Tensor>)).toThrow(/missing keys: bias; unexpected keys: toString/);
     });
