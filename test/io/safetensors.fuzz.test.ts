@@ -198,7 +198,7 @@ describe("safetensors reader fuzzer (property-based, seeded)", () => {
   it("every mutation loads exactly what its header declares, or throws a SafetensorsError", () => {
     fc.assert(
       fc.property(tensorsArb, fc.array(mutation, { minLength: 1, maxLength: 2 }), ([entries, values], ms) => {
-        let file = { bytes: build(entries, values), exact: true, knownInvalid: false as boolean | undefined };
+        let file: { bytes: Uint8Array; exact: boolean; knownInvalid?: boolean } = { bytes: build(entries, values), exact: true, knownInvalid: false };
         for (const m of ms) {
           if (file.knownInvalid || !file.exact) break; // further structured edits need a parseable header
           let next: typeof file;
