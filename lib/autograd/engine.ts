@@ -76,11 +76,20 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: BackwardOpt
 
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, g]]);
-  // Gradients this backward pass allocated itself by summing two contributions: nothing else holds
-  // them, so a leaf may keep one as is. Every other gradient may share storage with the caller's
-  // `grad`, with another input's gradient (add passes the same tensor to both inputs) or with a
-  // view of either, so a leaf gets its own copy of it (bit-identical).
-  const owned = new Set<Tensor>();
+  // How many pending gradients (and the caller, for a `grad` it passed in) use each storage. A
+  // leaf keeps its gradient as is only when nothing else uses that storage; otherwise it gets its
+  // own copy (bit-identical). So no two leaves share a gradient (add hands the same tensor to both
+  // inputs), and no leaf shares the caller's `grad` (add(0) passes it straight through), without
+  // copying the gradients nobody else holds.
+  const users = new Map<Float32Array, number>();
+  const hold = (t: Tensor) => users.set(t.storage, (users.get(t.storage) ?? 0) + 1);
+  const release = (t: Tensor) => {
+    const n = (users.get(t.storage) ?? 1) - 1;
+    if (n > 0) users.set(t.storage, n);
+    else users.delete(t.storage);
+  };
+  hold(g);
+  if (grad instanceof Tensor && g.storage === grad.storage) hold(g); // the caller's tensor: never handed to a leaf
   const prev = setGradEnabled(false);
   try {
     for (let i = order.length - 1; i >= 0; i--) {
@@ -90,14 +99,15 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: BackwardOpt
       grads.delete(t);
       const fn = t.gradFn;
       if (!fn) {
-        // a leaf: accumulate (a new tensor each time, so no two leaves ever share a gradient)
-        t.grad = t.grad ? t.grad.add(gt) : owned.has(gt) && gt.isContiguous() ? gt : gt.clone();
+        // a leaf: accumulate (a new tensor, or one no one else uses)
+        const shared = (users.get(gt.storage) ?? 0) > 1;
+        release(gt);
+        t.grad = t.grad ? t.grad.add(gt) : shared || !gt.isContiguous() ? gt.clone() : gt;
         continue;
       }
       if (!fn.backward) {
         throw new Error(`backward(): trying to backward through the graph a second time (the saved values of <${fn.name}> were freed after the first backward). Pass { retainGraph: true } to the first backward() if you need to call it twice.`);
       }
-      owned.delete(gt); // an op's backward may hand this very tensor on to its inputs
       const inputGrads = fn.backward(gt);
       if (!opts.retainGraph) fn.backward = null;
       fn.inputs.forEach((inp, k) => {
@@ -105,14 +115,12 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: BackwardOpt
         if (!inp.requiresGrad || !gi) return;
         const shaped = sumToShape(gi, inp.shape);
         const acc = grads.get(inp);
-        if (!acc) {
-          grads.set(inp, shaped);
-          return;
-        }
-        const sum = acc.add(shaped);
-        owned.add(sum);
-        grads.set(inp, sum);
+        const next = acc ? acc.add(shaped) : shaped;
+        if (acc) release(acc);
+        grads.set(inp, next);
+        hold(next);
       });
+      release(gt); // after the inputs' gradients are held: they may be `gt` itself or views of it
     }
   } finally {
     setGradEnabled(prev);

@@ -120,7 +120,7 @@ describe("shapes too large to allocate (issue 18 item 2)", () => {
       [() => gw.ones([1e5, 1]).add(gw.ones([1e5])), /^add: shape \[100000, 100000\] has 1e10 elements, /],
       [() => gw.ones([1, 1, 1, 1]).expand([1e5, 1e5, 1, 1]).contiguous(), /^contiguous: shape \[100000, 100000, 1, 1\]/],
       [() => gw.ones([1e5, 1]).matmul(gw.ones([1, 1e5])), /^matmul: shape \[100000, 100000\]/],
-      [() => gw.F.conv2d(gw.ones([1, 1, 1, 1]), gw.ones([1, 1, 1, 1]), null, { padding: 50000 }), /^(conv2d|pad): shape \[1, 1, 100001, 100001\]/],
+      [() => gw.F.conv2d(gw.ones([1, 1, 1, 1]), gw.ones([1, 1, 1, 1]), null, { padding: 50000 }), /^conv2d: shape \[1, 1, 100001, 100001\]/],
     ] as [() => unknown, RegExp][]) {
       let message = "";
       try {
