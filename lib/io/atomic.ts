@@ -83,7 +83,13 @@ function processExists(pid: number): boolean {
   }
 }
 
-/** Remove the stale temp files of earlier writes to `path` (best effort: errors are ignored). */
+/**
+ * Remove the stale temp files of earlier writes to `path` (best effort: errors are ignored);
+ * returns the paths removed. `writeFileAtomic` calls it before every write.
+ *
+ * @example
+ * removeStaleTemps("checkpoints/convnet.safetensors"); // e.g. [".../.convnet.safetensors.host.4242.1700000000000.tmp"]
+ */
 export function removeStaleTemps(path: string): string[] {
   const dir = dirname(path);
   const target = basename(path);

@@ -46,7 +46,12 @@ export abstract class Module {
     this._buffers.set(name, value);
   }
 
-  /** True when this module itself (not a submodule) has a buffer named `name`. */
+  /**
+   * True when this module itself (not a submodule) has a buffer named `name`.
+   *
+   * @example
+   * new gw.nn.BatchNorm1d(4).hasBuffer("running_mean"); // true
+   */
   hasBuffer(name: string): boolean {
     return this._buffers.has(name);
   }

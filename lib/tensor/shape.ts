@@ -102,6 +102,9 @@ export function checkTensorSize(shape: Shape, what: string): number {
 /**
  * Allocates storage for `shape` with `alloc`, turning a failed allocation (out of memory) into
  * an error naming `what`, the shape and its size in bytes.
+ *
+ * @example
+ * const storage = allocChecked([2, 3], "zeros", (n) => new Float32Array(n)); // 6 floats
  */
 export function allocChecked(shape: Shape, what: string, alloc: (n: number) => Float32Array): Float32Array {
   const n = checkTensorSize(shape, what);
