@@ -28,7 +28,9 @@ import {
 } from "./convolution";
 import { type Row, type TableOptions, tableHtml } from "./table";
 
-export type { ConvGrid, ConvolutionOptions, ConvolutionBackwardOptions } from "./convolution";
+export type { ConvGrid, ConvolutionOptions, ConvolutionBackwardOptions, AnimatedFigureSpec } from "./convolution";
+/** The pure builders behind `convolution` / `convolutionBackward` (figure specs with frames). */
+export { convolutionFigure, convolutionBackwardFigure };
 export type { HeatmapOptions, LineOptions, ScatterOptions, ImageGridOptions, LabelledImage, LiveOptions, TableOptions, Row, FigureSpec };
 export { LiveFigure, InterruptedError, inKernel, yieldToKernel };
 export type { Grid, Series, TensorLike } from "./data";
