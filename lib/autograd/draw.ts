@@ -20,7 +20,7 @@ export interface TensorGraphOptions extends DrawOptions {
   names?: { namedParameters(): [string, Tensor][] } | Record<string, Tensor> | Array<[string, Tensor]>;
   /** Also print the values of leaves, of their gradients and of a one-element output (default false). */
   values?: boolean;
-  /** At most this many numbers per printed tensor (default 8); the rest is shown as "…". */
+  /** At most this many numbers per printed tensor (default 12; a matrix row by row); the rest is shown as "…". */
   maxValues?: number;
 }
 
@@ -43,10 +43,17 @@ function nameMap(names: TensorGraphOptions["names"]): Map<Tensor, string> {
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-function valuesText(t: Tensor, max: number): string {
+/** The values of `t` as text lines: one line per row for a matrix, at most `max` numbers in all. */
+function valuesLines(t: Tensor, max: number): string[] {
   const data = t.toFloat32Array();
-  const shown = [...data.subarray(0, max)].map(formatNumber).join(", ");
-  return `[${shown}${data.length > max ? ", …" : ""}]`;
+  const rowLength = t.ndim === 2 && t.shape[0] > 1 ? t.shape[1] : data.length;
+  const lines: string[] = [];
+  for (let start = 0; start < data.length && start < max; start += rowLength) {
+    const end = Math.min(start + rowLength, max);
+    const cut = end < start + rowLength || (end === max && max < data.length);
+    lines.push(`[${[...data.subarray(start, end)].map(formatNumber).join(", ")}${cut ? ", …" : ""}]`);
+  }
+  return lines;
 }
 
 /** Inputs before outputs, every tensor once (iterative depth-first search over gradFn inputs). */
@@ -81,7 +88,7 @@ export function tensorGraphDot(root: Tensor, opts: TensorGraphOptions = {}): str
   if (!(root instanceof Tensor)) throw new TypeError("tensorGraphDot: expected a Tensor");
   const rankdir = opts.rankdir ?? "TB";
   if (!["LR", "RL", "TB", "BT"].includes(rankdir)) throw new Error(`drawGraph: rankdir must be LR, RL, TB or BT, got ${JSON.stringify(rankdir)}`);
-  const maxValues = opts.maxValues ?? 8;
+  const maxValues = opts.maxValues ?? 12;
   if (!Number.isInteger(maxValues) || maxValues < 1) throw new Error(`drawGraph: maxValues must be a positive integer, got ${maxValues}`);
   const names = nameMap(opts.names);
   const order = graphOrder(root);
@@ -105,10 +112,10 @@ export function tensorGraphDot(root: Tensor, opts: TensorGraphOptions = {}): str
     } else if (t.gradFn === null) {
       const name = names.get(t) ?? (t.requiresGrad ? "parameter" : "constant");
       rows.push(`<B>${esc(name)}</B> ${blue}${fmtShape(t.shape)}</FONT>`);
-      if (opts.values) rows.push(esc(valuesText(t, maxValues)));
+      if (opts.values) rows.push(valuesLines(t, maxValues).map(esc).join("<BR/>"));
       if (t.grad !== null) {
         rows.push(`<FONT COLOR="#b03a2e">grad ${fmtShape(t.grad.shape)}</FONT>`);
-        if (opts.values) rows.push(`<FONT COLOR="#b03a2e">${esc(valuesText(t.grad, maxValues))}</FONT>`);
+        if (opts.values) rows.push(`<FONT COLOR="#b03a2e">${valuesLines(t.grad, maxValues).map(esc).join("<BR/>")}</FONT>`);
       } else if (t.requiresGrad) rows.push('<FONT COLOR="#999999">grad: none yet</FONT>');
       const fill = t.requiresGrad ? "#d6e6fb" : "#eeeeee";
       lines.push(`  ${id} [shape=box, style=filled, fillcolor="${fill}", label=<${rows.join("<BR/>")}>];`);

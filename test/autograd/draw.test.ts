@@ -27,9 +27,10 @@ describe("drawGraph for tensors", () => {
     const after = gw.toDot(loss, { names: net, values: true });
     expect(after).not.toContain("grad: none yet");
     const w = net.parameters()[0];
-    const shown = [...w.grad!.toFloat32Array()].map(formatNumber).join(", ");
+    const rows = w.grad!.toArray() as number[][];
+    const shown = rows.map((row) => `[${row.map(formatNumber).join(", ")}]`).join("<BR/>");
     const wLabel = nodeLabels(after).find((l) => l.includes("<B>0.weight</B>"))!;
-    expect(wLabel).toContain(`[${shown}]`);
+    expect(wLabel).toContain(shown); // a matrix row by row
     expect(wLabel).toContain("grad [3, 2]");
     expect(after).toContain(`= ${formatNumber(loss.item())}`);
     // every edge joins two declared nodes
@@ -44,6 +45,9 @@ describe("drawGraph for tensors", () => {
     const w = gw.ones([5, 1], { requiresGrad: true });
     const out = a.matmul(w).sum();
     expect(gw.toDot(out, { values: true, maxValues: 3 })).toContain("[0, 1, 2, …]");
+    expect(gw.toDot(out, { values: true, maxValues: 7 })).toContain("[0, 1, 2, 3, 4]<BR/>[5, 6, …]");
+    expect(gw.toDot(out, { values: true, maxValues: 10 })).toContain("[0, 1, 2, 3, 4]<BR/>[5, 6, 7, 8, 9, …]");
+    expect(gw.toDot(gw.ones([3], { requiresGrad: true }).sum(), { values: true })).toContain("[1, 1, 1]");
     const svg = gw.drawGraph(out, { names: { a, w } });
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("matmul");
