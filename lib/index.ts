@@ -38,7 +38,10 @@ export { setNumThreads, getNumThreads, cpuHeapStats } from "./backend/cpu";
 export { setBackend, getBackend, listBackends, registerBackend, withBackend, type Backend, type KernelName } from "./backend";
 export { NotImplementedError } from "./errors";
 
-export { Value, topoSort, valueTable, drawGraph, drawGraphAsync, toDot } from "./scalar";
+export { Value, topoSort, valueTable } from "./scalar";
+// drawGraph/toDot draw tensor graphs and scalar Value graphs; drawModel draws a Module's layers
+export { drawGraph, drawGraphAsync, toDot, tensorGraphDot, type TensorGraphOptions, type GraphOptions } from "./autograd/draw";
+export { drawModel, modelToDot, type DrawModelOptions } from "./nn/draw";
 export type { ValueLike, ValueRow, DrawOptions, RankDir } from "./scalar";
 
 export * as plot from "./plot";

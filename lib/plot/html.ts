@@ -10,6 +10,8 @@ export interface FigureSpec {
   data: Array<Record<string, unknown>>;
   layout: Record<string, unknown>;
   config?: Record<string, unknown>;
+  /** Animation frames (played by `animate` buttons and sliders), as `Plotly.newPlot` takes them. */
+  frames?: Array<Record<string, unknown>>;
 }
 
 /** Escapes text for use inside HTML elements and attribute values. */
@@ -63,7 +65,7 @@ export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: numbe
   const id = opts.id ?? uniqueId();
   const height = opts.height ?? 420;
   const config = { responsive: true, displaylogo: false, ...(spec.config ?? {}) };
-  const payload = scriptJson({ data: spec.data, layout: spec.layout, config });
+  const payload = scriptJson({ data: spec.data, layout: spec.layout, config, frames: spec.frames ?? [] });
   return [
     `<div id="${id}" class="gw-plot" style="width:100%;max-width:860px;height:${height}px"></div>`,
     "<script type=\"text/javascript\">",
@@ -76,7 +78,7 @@ export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: numbe
     "    if (!el) return;",
     "    if (window.Plotly && window.Plotly.newPlot) {",
     "      if (warned) el.textContent = '';",
-    "      window.Plotly.newPlot(el, fig.data, fig.layout, fig.config);",
+    "      window.Plotly.newPlot(el, fig);",
     "      return;",
     "    }",
     "    var waited = Date.now() - started;",

@@ -19,8 +19,18 @@ import { type FigureSpec, figureHtml, svgHtml } from "./html";
 import { type ImageGridOptions, type LabelledImage, imageGridHtml } from "./image-grid";
 import { InterruptedError, ensurePlotly, inKernel, kernelDisplay, yieldToKernel } from "./kernel";
 import { LiveFigure, type LiveOptions } from "./live";
+import {
+  type ConvGrid,
+  type ConvolutionBackwardOptions,
+  type ConvolutionOptions,
+  convolutionBackwardFigure,
+  convolutionFigure,
+} from "./convolution";
 import { type Row, type TableOptions, tableHtml } from "./table";
 
+export type { ConvGrid, ConvolutionOptions, ConvolutionBackwardOptions, AnimatedFigureSpec } from "./convolution";
+/** The pure builders behind `convolution` / `convolutionBackward` (figure specs with frames). */
+export { convolutionFigure, convolutionBackwardFigure };
 export type { HeatmapOptions, LineOptions, ScatterOptions, ImageGridOptions, LabelledImage, LiveOptions, TableOptions, Row, FigureSpec };
 export { LiveFigure, InterruptedError, inKernel, yieldToKernel };
 export type { Grid, Series, TensorLike } from "./data";
@@ -71,6 +81,26 @@ export function heatmap(opts: HeatmapOptions): string | void {
  */
 export function confusionMatrix(matrix: Grid, classNames: string[], opts: { title?: string } = {}): string | void {
   return figure(confusionFigure(matrix, classNames, opts));
+}
+
+/**
+ * An animated convolution (cross-correlation, as `gw.F.conv2d`): play/pause and a slider move the
+ * window over the zero-padded input and fill the output one cell at a time, with the products.
+ * `x` and `w` are 2-D (or 1-D) arrays or tensors.
+ * @example gw.plot.convolution([[1, 2, 0], [0, 1, 3], [2, 1, 0]], [[1, 0], [0, -1]], { padding: 1 })
+ */
+export function convolution(x: ConvGrid, w: ConvGrid, opts: ConvolutionOptions = {}): string | void {
+  return figure(convolutionFigure(x, w, opts));
+}
+
+/**
+ * The backward pass of `convolution` for dL/dx, animated: the filter rotated by 180° slides over
+ * the upstream gradient dL/dy (spread out by the stride and zero-padded by k − 1 − padding).
+ * `inputSize` is the size of x (default: the smallest that fits).
+ * @example gw.plot.convolutionBackward([1, -2], [1, 0, -1], { inputSize: [4] })
+ */
+export function convolutionBackward(grad: ConvGrid, w: ConvGrid, opts: ConvolutionBackwardOptions = {}): string | void {
+  return figure(convolutionBackwardFigure(grad, w, opts));
 }
 
 /**

@@ -100,7 +100,7 @@ function checkRoot(root: unknown, fn: string): void {
 }
 
 /** Drops the XML declaration, DOCTYPE and comments so the SVG can be inlined in HTML. */
-function cleanSvg(svg: string): string {
+export function cleanSvg(svg: string): string {
   const start = svg.indexOf("<svg");
   return (start >= 0 ? svg.slice(start) : svg).replace(/<!--[\s\S]*?-->\n?/g, "").trimEnd() + "\n";
 }
@@ -129,6 +129,6 @@ function escapeRecordField(text: string): string {
 }
 
 /** Escapes text for a double-quoted DOT string. */
-function escapeString(text: string): string {
+export function escapeString(text: string): string {
   return text.replace(/\r?\n/g, " ").replace(/[\\"]/g, (c) => `\\${c}`);
 }
