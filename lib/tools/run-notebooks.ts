@@ -8,7 +8,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { installKernel } from "./install-kernel";
 import { INSTALL_HINT, ROOT, isCI } from "./jupyter";
 import { ARTIFACTS, type NotebookResult, describeFailure, findNbconvertPython, listNotebooks, runNotebook } from "./notebook-runner";
 
@@ -38,11 +37,6 @@ async function main(): Promise<number> {
   }
   if (!fs.existsSync(path.join(ROOT, "dist", "index.js"))) {
     console.error("gradwork notebooks: dist/index.js is missing; run `npm run build` first (cells import the built library).");
-    return 1;
-  }
-  const kernel = installKernel();
-  if (!kernel.ok) {
-    console.error(`gradwork notebooks: ${kernel.message}`);
     return 1;
   }
   const timeoutSec = notebookTimeout(args);

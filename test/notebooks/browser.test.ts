@@ -11,7 +11,6 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as plot from "../../lib/plot";
 import { plotlyScriptTag } from "../../lib/plot/html";
-import { installKernel } from "../../lib/tools/install-kernel";
 import { ROOT, isCI } from "../../lib/tools/jupyter";
 import { ARTIFACTS, type NotebookResult, describeFailure, findNbconvertPython, listNotebooks, runNotebook } from "../../lib/tools/notebook-runner";
 import { CHROMIUM, checkPage, countFigures, openBrowser } from "./browser";
@@ -79,8 +78,6 @@ if (missing.length > 0 && !isCI()) {
     beforeAll(() => {
       expect(missing, `CI is set, so Jupyter and chromium are required; missing: ${missing.join(", ")}`).toEqual([]);
       expect(fs.existsSync(path.join(ROOT, "dist", "index.js")), "dist/index.js is missing: run `npm run build` (npm test does)").toBe(true);
-      const kernel = installKernel();
-      expect(kernel.ok, kernel.message).toBe(true);
     });
 
     it("finds the notebooks", () => {
