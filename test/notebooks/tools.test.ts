@@ -6,6 +6,7 @@ import { KERNEL_MAIN, kernelSpec, writeKernelSpec } from "../../lib/tools/instal
 import { ROOT, isCI, pythonCandidates } from "../../lib/tools/jupyter";
 import { describeFailure, inspectExecuted } from "../../lib/tools/notebook-runner";
 import { notebookTimeout } from "../../lib/tools/run-notebooks";
+import { startCpuLoad } from "../../lib/tools/cpu-load";
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -104,5 +105,18 @@ describe("notebook runner", () => {
     expect(text).toContain("x: cell 3 failed");
     expect(text).toContain("Cannot find name 'b'");
     expect(describeFailure({ name: "ok", seconds: 1, errors: [], slowest: [] })).toBe("");
+  });
+});
+
+describe("CPU load beside the notebooks", () => {
+  it("starts busy threads that keep a core busy and stop on request", async () => {
+    expect(() => startCpuLoad(0)).toThrow(/positive integer/);
+    const load = startCpuLoad(1);
+    const t0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 300));
+    const used = process.cpuUsage(t0);
+    await load.stop();
+    // the main thread slept: the CPU time is the worker's
+    expect((used.user + used.system) / 1000).toBeGreaterThan(100);
   });
 });
