@@ -20,6 +20,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { RUNNING, clearInterrupt, interruptState, requestInterrupt } from "../interrupt";
 import { type ErrorContent, errorContent, mergeErrors, mimeBundle } from "./result";
+import { recoveringConverter } from "./converter";
 import { queueSends } from "./send-queue";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -59,9 +60,10 @@ export function startKernel(connectionFile: string): void {
   let run: CellRun | null = null;
 
   let node: Any;
+  const fresh = () => createConverter({ isJS: false, isBrowser: false });
   const convs = {
     get node() {
-      return (node ??= createConverter({ isJS: false, isBrowser: false }));
+      return (node ??= recoveringConverter(fresh));
     },
     get browser(): Any {
       throw new Error("gradwork kernel: browser-mode cells (//%browser) are not supported");
