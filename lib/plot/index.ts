@@ -23,6 +23,8 @@ import { type Row, type TableOptions, tableHtml } from "./table";
 
 export type { HeatmapOptions, LineOptions, ScatterOptions, ImageGridOptions, LabelledImage, LiveOptions, TableOptions, Row, FigureSpec };
 export { LiveFigure, InterruptedError, inKernel, yieldToKernel };
+// Stop-button helpers for loops of your own (lib/notebook/interrupt.ts)
+export { checkInterrupt, withoutInterrupts } from "../notebook/interrupt";
 export type { Grid, Series, TensorLike } from "./data";
 
 function showHtml(html: string): string | void {
