@@ -1,4 +1,5 @@
 // Whether operations record the graph for backward.
+import { onCellStart } from "../notebook/interrupt";
 
 let enabled = true;
 
@@ -34,3 +35,9 @@ export function setGradEnabled(on: boolean): boolean {
   enabled = on;
   return prev;
 }
+
+// A stop that ended a cell inside noGrad or backward() (or an async body that was abandoned) must
+// not leave gradients off for the rest of the session: every cell of the gradwork kernel starts on.
+onCellStart(() => {
+  enabled = true;
+});

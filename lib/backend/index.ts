@@ -8,6 +8,7 @@
  */
 import type { Backend } from "./backend";
 import { referenceBackend } from "./reference";
+import { checkInterrupt } from "../notebook/interrupt";
 
 export type { Backend, Kernels, KernelName, View, GemmArgs, Conv2dParams, Pool2dParams, UnaryOp, BinaryOp, ReduceOp, PoolMode } from "./backend";
 
@@ -58,8 +59,12 @@ export function getBackend(): string {
   return current.name;
 }
 
-/** The backend object in use (internal: ops call its kernels). */
+/**
+ * The backend object in use (internal: ops call its kernels). Every op goes through here, so this
+ * is where Jupyter's stop button is noticed: it throws `InterruptedError` once Stop was pressed.
+ */
 export function backend(): Backend {
+  checkInterrupt();
   return current;
 }
 

@@ -1,6 +1,7 @@
 // A progress bar that draws itself on a terminal (one line rewritten with \r) or, inside a tslab
-// notebook, as one output entry replaced in place. Elsewhere it stays silent.
-import { sep } from "node:path";
+// notebook, as one output entry replaced in place. Elsewhere it stays silent. It finds the kernel
+// through lib/notebook/bridge.ts: the tslab copy that is running the current cell.
+import { newKernelDisplay } from "../notebook/bridge";
 
 /** What a progress display shows; `done`/`total` are steps or bytes depending on `unit`. */
 export interface ProgressOptions {
@@ -15,19 +16,6 @@ export interface ProgressOptions {
 
 interface NotebookDisplay {
   text(s: string): void;
-}
-
-/** The tslab module when this process is a tslab kernel, else undefined (never loads tslab itself). */
-function tslabModule(): { newDisplay(): NotebookDisplay } | undefined {
-  if (typeof require === "undefined" || !require.cache) return undefined;
-  const marker = `${sep}tslab${sep}dist${sep}`;
-  const loaded = Object.keys(require.cache).find((p) => p.includes(marker));
-  if (!loaded) return undefined;
-  try {
-    return require(loaded.slice(0, loaded.indexOf(marker) + marker.length) + "public.js");
-  } catch {
-    return undefined;
-  }
 }
 
 /** Formats seconds as m:ss or h:mm:ss. */
@@ -71,10 +59,11 @@ export class ProgressBar {
     this.unit = opts.unit ?? "steps";
     this.interval = opts.interval ?? 100;
     let mode = opts.mode ?? "auto";
-    if (mode === "auto") mode = process.stderr.isTTY ? "terminal" : tslabModule() ? "notebook" : "none";
+    // The active tslab copy, found as the plot helpers find it (lib/notebook/bridge.ts).
+    if (mode === "auto") mode = process.stderr.isTTY ? "terminal" : "notebook";
     if (mode === "notebook") {
       try {
-        this.display = tslabModule()?.newDisplay();
+        this.display = newKernelDisplay() ?? undefined;
       } catch {
         this.display = undefined;
       }

@@ -3,6 +3,7 @@
 import { Tensor } from "../tensor/tensor";
 import { fmtShape, sameShape } from "../tensor/shape";
 import { backend } from "../backend";
+import { moduleBundle } from "../notebook/display";
 
 /**
  * A tensor that is a module's learnable parameter (requiresGrad by default).
@@ -227,6 +228,11 @@ export abstract class Module {
   /** Extra text inside this module's parentheses in `toString()`. */
   protected extraRepr(): string {
     return "";
+  }
+
+  /** A notebook shows a cell's module value with this: a layer table with parameter counts. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return moduleBundle(this);
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {

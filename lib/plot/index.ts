@@ -33,6 +33,8 @@ export type { ConvGrid, ConvolutionOptions, ConvolutionBackwardOptions, Animated
 export { convolutionFigure, convolutionBackwardFigure };
 export type { HeatmapOptions, LineOptions, ScatterOptions, ImageGridOptions, LabelledImage, LiveOptions, TableOptions, Row, FigureSpec };
 export { LiveFigure, InterruptedError, inKernel, yieldToKernel };
+// Stop-button helpers for loops of your own (lib/notebook/interrupt.ts)
+export { checkInterrupt, withoutInterrupts } from "../notebook/interrupt";
 export type { Grid, Series, TensorLike } from "./data";
 
 function showHtml(html: string): string | void {

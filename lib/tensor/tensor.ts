@@ -4,6 +4,7 @@ import { backend } from "../backend";
 import type { View } from "../backend";
 import { contiguousStrides, fmtShape, numel } from "./shape";
 import { formatTensor } from "./format";
+import { tensorBundle } from "../notebook/display";
 
 /** The record of how a tensor was computed, for the backward pass. */
 export interface GradFn {
@@ -134,6 +135,11 @@ export class Tensor {
   /** Node's console.log uses this. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
+  }
+
+  /** A notebook shows a cell's tensor value with this (HTML table, summary or image; see lib/notebook/display.ts). */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return tensorBundle(this);
   }
 
   /**

