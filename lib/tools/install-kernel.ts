@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { INSTALL_HINT, ROOT, findPython } from "./jupyter";
+import { ensureSelfLink } from "./link-self";
 
 export const KERNEL_NAME = "tslab";
 
@@ -45,6 +46,7 @@ print(KernelSpecManager().install_kernel_spec(source, name, user=not is_root))
  * @example installKernel().ok // true when Jupyter can now start TypeScript notebooks
  */
 export function installKernel(): InstallResult {
+  ensureSelfLink(ROOT); // notebooks import "gradwork": node_modules/gradwork -> the checkout
   const tslab = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
   if (!fs.existsSync(tslab)) {
     return { ok: false, message: `tslab is not installed at ${tslab}: run \`npm install\` first.` };
