@@ -131,6 +131,13 @@ export const used = [s, shape, out];
     run(process.execPath, [TSC, ...common, "--module", "commonjs", "--moduleResolution", "node10", "--ignoreDeprecations", "5.0", "typed.ts"], project);
   });
 
+  it("the gradwork-train command is installed and answers --version and -h", () => {
+    const bin = path.join(project, "node_modules", ".bin", "gradwork-train");
+    expect(fs.existsSync(bin)).toBe(true);
+    expect(run(bin, ["--version"], project).trim()).toBe(`gradwork ${PKG.version}`);
+    expect(run(bin, ["-h"], project)).toMatch(/--resume FILE/);
+  });
+
   it.runIf(hasGrader)("gradwork/grader loads from the installed package (ESM and CommonJS)", () => {
     fs.writeFileSync(
       path.join(project, "grader.mjs"),
