@@ -34,7 +34,7 @@ export * as nn from "./nn";
 export * as F from "./nn/functional";
 export * as optim from "./optim";
 
-export { setNumThreads, getNumThreads, cpuHeapStats } from "./backend/cpu";
+export { setNumThreads, getNumThreads, cpuHeapStats, cpuBackendInfo } from "./backend/cpu";
 export { setBackend, getBackend, listBackends, registerBackend, withBackend, type Backend, type KernelName } from "./backend";
 export { NotImplementedError } from "./errors";
 
