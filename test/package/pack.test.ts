@@ -129,7 +129,7 @@ export const used = [s, shape, out];
     const common = ["--strict", "--noEmit", "--skipLibCheck", "false", "--types", "node", "--typeRoots", path.join(ROOT, "node_modules", "@types"), "--target", "es2022"];
     run(process.execPath, [TSC, ...common, "--module", "nodenext", "--moduleResolution", "nodenext", "typed.ts"], project);
     run(process.execPath, [TSC, ...common, "--module", "commonjs", "--moduleResolution", "node10", "--ignoreDeprecations", "5.0", "typed.ts"], project);
-  });
+  }, 300_000); // two full type-checks: slow on a busy machine
 
   it("the gradwork-train command is installed and answers --version and -h", () => {
     const bin = path.join(project, "node_modules", ".bin", "gradwork-train");
