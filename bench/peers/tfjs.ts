@@ -1,11 +1,11 @@
 // TensorFlow.js (tfjs-core with the plain-JS "cpu" backend, single-threaded) on the bench workloads.
 // The same nets as gradwork's in NHWC layout, SGD with momentum 0.9 and softmax cross-entropy.
-import type * as TF from "@tensorflow/tfjs-core";
+import type * as TF from "./tfjs-types";
 import type { ChildRequest, ChildResult } from "../protocol";
 import { measure, peakRssMB } from "../stats";
 import { CONV, unitsPerStep } from "../workloads";
 
-type Tf = typeof TF;
+type Tf = TF.Tfjs;
 
 function convVar(tf: Tf, k: number, cin: number, cout: number): TF.Variable {
   return tf.variable(tf.randomNormal([k, k, cin, cout], 0, Math.sqrt(2 / (k * k * cin))));

@@ -50,7 +50,9 @@ export function setBackend(name: string): void {
 }
 
 /**
- * The name of the backend in use.
+ * The name of the backend in use. "cpu" stays "cpu" when that backend had to fall back to the
+ * slow reference kernels (an engine without WebAssembly SIMD or threads): `gw.cpuBackendInfo()`
+ * says whether that happened and why.
  *
  * @example
  * console.log(gw.getBackend()); // "cpu"

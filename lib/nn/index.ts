@@ -5,3 +5,4 @@ export { Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type ConvLayer
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./batchnorm";
 export * as functional from "./functional";
 export * as init from "./init";
+export { summary, ModelSummary, type SummaryRow } from "./summary";

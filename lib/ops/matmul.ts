@@ -82,6 +82,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 declare module "../tensor/tensor" {
   interface Tensor {
+    /**
+     * Matrix product: [n, k] × [k, m] → [n, m]; 1-D operands act as vectors, and leading dimensions broadcast as batches.
+     *
+     * @example
+     * gw.tensor([[1, 2], [3, 4]]).matmul(gw.tensor([[1], [1]])).toArray(); // [[3], [7]]
+     */
     matmul(other: Tensor): Tensor;
   }
 }

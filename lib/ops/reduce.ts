@@ -176,14 +176,68 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 
 declare module "../tensor/tensor" {
   interface Tensor {
+    /**
+     * Sum over `dim` (a dimension, several, or all when omitted); `keepdim` keeps them with size 1.
+     *
+     * @example
+     * gw.tensor([[1, 2], [3, 4]]).sum(1).toArray(); // [3, 7]
+     */
     sum(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    /**
+     * Mean over `dim` (all elements when omitted).
+     *
+     * @example
+     * gw.tensor([[1, 2], [3, 4]]).mean(0).toArray(); // [2, 3]
+     */
     mean(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    /**
+     * Largest value over `dim` (all elements when omitted); the gradient goes to the maxima. For positions see `argmax`.
+     *
+     * @example
+     * gw.tensor([[1, 5], [7, 2]]).max(1).toArray(); // [5, 7]
+     */
     max(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    /**
+     * Smallest value over `dim` (all elements when omitted).
+     *
+     * @example
+     * gw.tensor([[1, 5], [7, 2]]).min(1).toArray(); // [1, 2]
+     */
     min(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    /**
+     * Index of the largest value along `dim` (of the flattened tensor when omitted), as floats; first one on ties.
+     *
+     * @example
+     * gw.tensor([[1, 5], [7, 2]]).argmax(1).toArray(); // [1, 0]
+     */
     argmax(dim?: number, keepdim?: boolean): Tensor;
+    /**
+     * Index of the smallest value along `dim` (of the flattened tensor when omitted).
+     *
+     * @example
+     * gw.tensor([[1, 5], [7, 2]]).argmin(1).toArray(); // [0, 1]
+     */
     argmin(dim?: number, keepdim?: boolean): Tensor;
+    /**
+     * Variance over `dim` with Bessel's correction by default (`{ correction: 0 }` for the population variance).
+     *
+     * @example
+     * gw.tensor([1, 2, 3, 4]).var().item(); // 1.6666666
+     */
     var(dim?: number | number[] | null, keepdim?: boolean, opts?: { correction?: number }): Tensor;
+    /**
+     * eˣ / Σ eˣ along `dim` (computed stably): each slice sums to 1.
+     *
+     * @example
+     * gw.tensor([[1, 2, 3]]).softmax(1).sum(1).toArray(); // [1]
+     */
     softmax(dim: number): Tensor;
+    /**
+     * log(softmax(x)) along `dim`, computed stably (use it with `F.nllLoss`).
+     *
+     * @example
+     * gw.tensor([[0, 0]]).logSoftmax(1).toArray(); // [[-0.6931472, -0.6931472]]
+     */
     logSoftmax(dim: number): Tensor;
   }
 }

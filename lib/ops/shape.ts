@@ -358,21 +358,105 @@ export function pad(x: Tensor, pads: readonly number[]): Tensor {
 
 declare module "../tensor/tensor" {
   interface Tensor {
+    /**
+     * This tensor with its elements laid out densely in row-major order (itself when already so).
+     *
+     * @example
+     * gw.tensor([[1, 2], [3, 4]]).T.contiguous().isContiguous(); // true
+     */
     contiguous(): Tensor;
+    /**
+     * A copy with its own storage (gradients flow back to this tensor).
+     *
+     * @example
+     * gw.tensor([1, 2]).clone().toArray(); // [1, 2], in new storage
+     */
     clone(): Tensor;
+    /**
+     * The same elements in a new shape (a view when possible); one dimension may be −1 (inferred).
+     *
+     * @example
+     * gw.arange(6).reshape(2, -1).shape; // [2, 3]
+     */
     reshape(...shape: number[] | [readonly number[]]): Tensor;
+    /**
+     * Same as `reshape` (PyTorch's name).
+     *
+     * @example
+     * gw.arange(6).view([3, 2]).shape; // [3, 2]
+     */
     view(...shape: number[] | [readonly number[]]): Tensor;
+    /**
+     * Swap two dimensions (a view, no copy).
+     *
+     * @example
+     * gw.zeros([2, 3, 4]).transpose(0, 2).shape; // [4, 3, 2]
+     */
     transpose(d0: number, d1: number): Tensor;
     /** The transpose of a 2-D tensor. */
     readonly T: Tensor;
+    /**
+     * Reorder all dimensions (a view): dimension i of the result is dimension dims[i] of this.
+     *
+     * @example
+     * gw.zeros([2, 3, 4]).permute(2, 0, 1).shape; // [4, 2, 3]
+     */
     permute(...dims: number[] | [readonly number[]]): Tensor;
+    /**
+     * Drop dimension `dim` if its size is 1 (every size-1 dimension when omitted).
+     *
+     * @example
+     * gw.zeros([1, 3, 1]).squeeze().shape; // [3]
+     */
     squeeze(dim?: number): Tensor;
+    /**
+     * Insert a dimension of size 1 at `dim` (negative counts from the end).
+     *
+     * @example
+     * gw.zeros([3]).unsqueeze(0).shape; // [1, 3]
+     */
     unsqueeze(dim: number): Tensor;
+    /**
+     * Broadcast size-1 dimensions to `shape` without copying (−1 keeps a size).
+     *
+     * @example
+     * gw.tensor([[1], [2]]).expand(2, 3).toArray(); // [[1, 1, 1], [2, 2, 2]]
+     */
     expand(...shape: number[] | [readonly number[]]): Tensor;
+    /**
+     * Merge dimensions startDim..endDim (all by default) into one.
+     *
+     * @example
+     * gw.zeros([8, 3, 4, 4]).flatten(1).shape; // [8, 48]
+     */
     flatten(startDim?: number, endDim?: number): Tensor;
+    /**
+     * The slice at `index` along `dim`, with that dimension removed (a view).
+     *
+     * @example
+     * gw.tensor([[1, 2], [3, 4]]).select(0, 1).toArray(); // [3, 4]
+     */
     select(dim: number, index: number): Tensor;
+    /**
+     * Elements start..end (exclusive, negatives count from the end) every `step` along `dim` (a view).
+     *
+     * @example
+     * gw.arange(6).slice(0, 1, 5, 2).toArray(); // [1, 3]
+     */
     slice(dim: number, start?: number, end?: number, step?: number): Tensor;
+    /**
+     * out[i][j] = this[i][index[i][j]] along `dim` (as PyTorch's gather): e.g. each row's score for its label.
+     *
+     * @example
+     * gw.tensor([[1, 2], [3, 4]]).gather(1, gw.tensor([[1], [0]])).toArray(); // [[2], [3]]
+     */
     gather(dim: number, index: Tensor): Tensor;
+    /**
+     * The slices at the listed indices along `dim`, in that order (a copy).
+     *
+     * @example
+     * gw.tensor([[1, 2], [3, 4]]).indexSelect(0, [1, 1]).toArray(); // [[3, 4], [3, 4]]
+     */
     indexSelect(dim: number, index: Tensor | readonly number[]): Tensor;
   }
 }
@@ -418,6 +502,12 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
 
 declare module "../tensor/tensor" {
   interface Tensor {
+    /**
+     * Reverse the order of elements along `dims` (a copy).
+     *
+     * @example
+     * gw.tensor([[1, 2], [3, 4]]).flip([0, 1]).toArray(); // [[4, 3], [2, 1]]
+     */
     flip(dims: number | readonly number[]): Tensor;
   }
 }

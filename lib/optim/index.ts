@@ -1,4 +1,5 @@
-// gw.optim: optimizers.
-export { Optimizer } from "./optimizer";
+// gw.optim: optimizers, and their state on disk.
+export { Optimizer, type OptimizerStateDict, type OptimizerScalar } from "./optimizer";
 export { SGD, type SGDOptions } from "./sgd";
 export { Adam, AdamW, type AdamOptions } from "./adam";
+export { saveState, loadState } from "./state";

@@ -60,14 +60,19 @@ export function plotlyScriptTag(): string {
 /**
  * HTML that draws `spec` into a new div. The script waits for `window.Plotly` (the bundle may be
  * embedded by an earlier output of the page) and, if it does not appear, says how to fix that.
+ * With `snapshot` (an SVG document) the div first shows it as an image, so the figure is visible
+ * where scripts never run (untrusted notebooks, GitHub); plotly replaces it when it draws.
  */
-export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: number } = {}): string {
+export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: number; snapshot?: string } = {}): string {
   const id = opts.id ?? uniqueId();
   const height = opts.height ?? 420;
+  const snap = opts.snapshot
+    ? `<img class="gw-snapshot" alt="static snapshot of the figure" style="max-width:100%;height:auto" src="data:image/svg+xml;base64,${Buffer.from(opts.snapshot, "utf8").toString("base64")}">`
+    : "";
   const config = { responsive: true, displaylogo: false, ...(spec.config ?? {}) };
   const payload = scriptJson({ data: spec.data, layout: spec.layout, config, frames: spec.frames ?? [] });
   return [
-    `<div id="${id}" class="gw-plot" style="width:100%;max-width:860px;height:${height}px"></div>`,
+    `<div id="${id}" class="gw-plot" style="width:100%;max-width:860px;height:${height}px">${snap}</div>`,
     "<script type=\"text/javascript\">",
     "(function () {",
     `  var id = ${scriptJson(id)};`,
@@ -77,14 +82,15 @@ export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: numbe
     "    var el = document.getElementById(id);",
     "    if (!el) return;",
     "    if (window.Plotly && window.Plotly.newPlot) {",
-    "      if (warned) el.textContent = '';",
+    "      var img = el.querySelector('img.gw-snapshot'); if (img) el.removeChild(img);",
+    "      if (warned && !img) el.textContent = '';",
     "      window.Plotly.newPlot(el, fig);",
     "      return;",
     "    }",
     "    var waited = Date.now() - started;",
     "    if (waited > 5000 && !warned) {",
     "      warned = true;",
-    "      el.textContent = 'plotly.js is not loaded on this page: re-run this cell, or run " +
+    "      if (!el.querySelector('img.gw-snapshot')) el.textContent = 'plotly.js is not loaded on this page: re-run this cell, or run " +
       "gw.plot.init() in a cell above (a restarted or re-run notebook may have lost the output that embedded it).';",
     "    }",
     "    if (waited < 120000) setTimeout(draw, waited < 5000 ? 50 : 500);",
@@ -105,4 +111,22 @@ export function svgHtml(svgText: string): string {
   if (!/^<svg[^>]*\sxmlns=/i.test(doc)) doc = doc.replace(/^<svg/i, '<svg xmlns="http://www.w3.org/2000/svg"');
   const url = `data:image/svg+xml;base64,${Buffer.from(doc, "utf8").toString("base64")}`;
   return `<div class="gw-svg"><img src="${url}" alt="SVG drawing" style="max-width:100%"></div>`;
+}
+
+/**
+ * A standalone HTML page drawing `spec` offline: plotly.js embedded once, the static SVG snapshot
+ * inside the figure's div (shown when scripts are off), nothing fetched from the network.
+ *
+ * @example
+ * fs.writeFileSync("loss.html", standaloneHtml(spec, renderSvg(spec), "loss"));
+ */
+export function standaloneHtml(spec: FigureSpec, snapshot: string | undefined, title = "gradwork figure"): string {
+  const height = typeof spec.layout?.height === "number" ? spec.layout.height : undefined;
+  return [
+    "<!doctype html>",
+    `<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>`,
+    plotlyScriptTag(),
+    figureHtml(spec, { height, snapshot }),
+    "</body></html>",
+  ].join("\n");
 }

@@ -15,7 +15,11 @@ import {
   scatterFigure,
 } from "./figures";
 import type { Grid } from "./data";
-import { type FigureSpec, figureHtml, svgHtml } from "./html";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { displayBundle, figureBundle } from "./bundle";
+import { type FigureSpec, figureHtml, standaloneHtml, svgHtml } from "./html";
+import { renderSvg } from "./svg";
 import { type ImageGridOptions, type LabelledImage, imageGridHtml } from "./image-grid";
 import { InterruptedError, ensurePlotly, inKernel, kernelDisplay, yieldToKernel } from "./kernel";
 import { LiveFigure, type LiveOptions } from "./live";
@@ -32,7 +36,8 @@ export type { ConvGrid, ConvolutionOptions, ConvolutionBackwardOptions, Animated
 /** The pure builders behind `convolution` / `convolutionBackward` (figure specs with frames). */
 export { convolutionFigure, convolutionBackwardFigure };
 export type { HeatmapOptions, LineOptions, ScatterOptions, ImageGridOptions, LabelledImage, LiveOptions, TableOptions, Row, FigureSpec };
-export { LiveFigure, InterruptedError, inKernel, yieldToKernel };
+export { LiveFigure, InterruptedError, inKernel, yieldToKernel, renderSvg };
+export { lineFigure, scatterFigure, heatmapFigure, confusionFigure };
 // Stop-button helpers for loops of your own (lib/notebook/interrupt.ts)
 export { checkInterrupt, withoutInterrupts } from "../notebook/interrupt";
 export type { Grid, Series, TensorLike } from "./data";
@@ -48,9 +53,46 @@ function showHtml(html: string): string | void {
  * @example gw.plot.figure({ data: [{ type: "bar", x: ["a", "b"], y: [3, 5] }], layout: {} })
  */
 export function figure(spec: FigureSpec): string | void {
-  ensurePlotly();
   const height = typeof spec.layout.height === "number" ? spec.layout.height : undefined;
-  return showHtml(figureHtml(spec, { height }));
+  const snapshot = renderSvg(spec);
+  const html = figureHtml(spec, { height, snapshot });
+  if (!inKernel()) return html;
+  ensurePlotly();
+  // One output with plotly JSON (JupyterLab's plotly extension, VS Code), the HTML (plotly.js
+  // offline, the snapshot inside it for untrusted pages) and the static SVG for every other viewer.
+  if (!displayBundle(figureBundle(spec, html, snapshot))) showHtml(html);
+}
+
+/**
+ * A standalone HTML page for a figure (plotly.js embedded, works offline, with a static SVG
+ * snapshot shown when scripts are off). Takes a figure spec (e.g. from `gw.plot.lineFigure`) or a
+ * live figure.
+ *
+ * @example
+ * const page = gw.plot.toHtml(gw.plot.lineFigure({ y: losses, title: "loss" }));
+ */
+export function toHtml(fig: FigureSpec | LiveFigure): string {
+  const spec = fig instanceof LiveFigure ? fig.spec() : fig;
+  if (!spec || !Array.isArray(spec.data)) throw new Error("plot.toHtml: expected a figure spec { data, layout } or a live figure");
+  const t = spec.layout?.title as { text?: string } | string | undefined;
+  return standaloneHtml(spec, renderSvg(spec), (typeof t === "string" ? t : t?.text) || "gradwork figure");
+}
+
+/**
+ * Writes `toHtml(fig)` to `file` (folders are created) and returns the absolute path. A `.svg`
+ * file name writes the static SVG snapshot instead.
+ *
+ * @example
+ * gw.plot.writeHtml("plots/loss.html", gw.plot.lineFigure({ y: losses, title: "loss" }));
+ */
+export function writeHtml(file: string, fig: FigureSpec | LiveFigure): string {
+  if (typeof file !== "string" || file === "") throw new Error("plot.writeHtml: expected a file name as the first argument");
+  const abs = path.resolve(file);
+  const spec = fig instanceof LiveFigure ? fig.spec() : fig;
+  const body = abs.toLowerCase().endsWith(".svg") ? renderSvg(spec) : toHtml(spec);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, body);
+  return abs;
 }
 
 /**

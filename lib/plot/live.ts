@@ -7,6 +7,7 @@
  */
 import { lineFigure } from "./figures";
 import { type FigureSpec, figureHtml, uniqueId } from "./html";
+import { renderSvg } from "./svg";
 import { type KernelDisplay, ensurePlotly, newKernelDisplay, yieldToKernel } from "./kernel";
 
 export interface LiveOptions {
@@ -97,7 +98,8 @@ export class LiveFigure {
 
   /** The HTML of the current state. */
   html(): string {
-    return figureHtml(this.spec(), { id: uniqueId("gw-live") });
+    const spec = this.spec();
+    return figureHtml(spec, { id: uniqueId("gw-live"), snapshot: renderSvg(spec) }); // snapshot: visible without scripts
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {

@@ -6,6 +6,9 @@ import { contiguousStrides, fmtShape, numel } from "./shape";
 import { formatTensor } from "./format";
 import { tensorBundle } from "../notebook/display";
 
+/** A number, or arrays of arrays … of numbers: what `toArray()` returns (depth = the tensor's rank). */
+export type NestedNumbers = number | NestedNumbers[];
+
 /** The record of how a tensor was computed, for the backward pass. */
 export interface GradFn {
   /** Op name, shown in errors and `toString()`. */
@@ -17,16 +20,39 @@ export interface GradFn {
 }
 
 export class Tensor {
-  /** The underlying storage (shared between views). */
+  /** The underlying float32 storage, shared between views (read it with `toFloat32Array()`, which copies). */
   readonly storage: Float32Array;
+  /** Where this tensor's first element sits in `storage` (non-zero for some views). */
   readonly offset: number;
+  /**
+   * The size of each dimension.
+   *
+   * @example
+   * gw.zeros([2, 3]).shape; // [2, 3]
+   */
   readonly shape: number[];
+  /**
+   * How far apart (in elements of `storage`) consecutive indices of each dimension are.
+   *
+   * @example
+   * gw.zeros([2, 3]).strides; // [3, 1]
+   */
   readonly strides: number[];
-  /** When true, backward() computes a gradient for this tensor. */
+  /**
+   * When true, `backward()` computes a gradient for this tensor (set it on leaves you want to train).
+   *
+   * @example
+   * const w = gw.randn([3]); w.requiresGrad = true;
+   */
   requiresGrad: boolean;
-  /** The accumulated gradient (leaves only), or null. */
+  /**
+   * The gradient accumulated by `backward()` (leaves that require grad), or null.
+   *
+   * @example
+   * const x = gw.tensor([1, 2], { requiresGrad: true }); x.sum().backward(); x.grad!.toArray(); // [1, 1]
+   */
   grad: Tensor | null = null;
-  /** How this tensor was computed (null for leaves). */
+  /** How this tensor was computed (the op and its inputs), or null for leaves; `toString()` shows its name. */
   gradFn: GradFn | null = null;
 
   /** Internal: wrap storage. Use `gw.tensor(...)` to create tensors. */
@@ -38,22 +64,42 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
   }
 
-  /** Number of elements. */
+  /**
+   * Number of elements.
+   *
+   * @example
+   * gw.zeros([2, 3]).numel; // 6
+   */
   get numel(): number {
     return numel(this.shape);
   }
 
-  /** Number of dimensions. */
+  /**
+   * Number of dimensions.
+   *
+   * @example
+   * gw.zeros([2, 3]).ndim; // 2
+   */
   get ndim(): number {
     return this.shape.length;
   }
 
-  /** Always "float32". */
+  /**
+   * The element type: always "float32".
+   *
+   * @example
+   * gw.zeros([2]).dtype; // "float32"
+   */
   get dtype(): "float32" {
     return "float32";
   }
 
-  /** True for tensors created by the user (not by an op). */
+  /**
+   * True for tensors created by the user (not by an op): only leaves get `.grad`.
+   *
+   * @example
+   * gw.tensor([1], { requiresGrad: true }).mul(2).isLeaf; // false
+   */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
@@ -63,7 +109,12 @@ export class Tensor {
     return { data: this.storage, offset: this.offset, shape: this.shape, strides: this.strides };
   }
 
-  /** True when the elements are laid out densely in row-major order from `offset`. */
+  /**
+   * True when the elements are laid out densely in row-major order from `offset`.
+   *
+   * @example
+   * gw.zeros([2, 3]).T.isContiguous(); // false
+   */
   isContiguous(): boolean {
     let expected = 1;
     for (let d = this.shape.length - 1; d >= 0; d--) {
@@ -110,29 +161,38 @@ export class Tensor {
   }
 
   /**
-   * The elements as nested arrays (a number for a 0-d tensor).
+   * The elements as nested arrays of numbers, one level per dimension (a number for a 0-d tensor) —
+   * a copy, like PyTorch's `tolist()`. Name the depth you expect to get it typed:
+   * `x.toArray<number[][]>()` (checked against `NestedNumbers`); without it the result is untyped,
+   * as the rank of a tensor is only known when the code runs.
    *
    * @example
-   * gw.tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]]
+   * const rows = gw.tensor([[1, 2], [3, 4]]).toArray<number[][]>(); // [[1, 2], [3, 4]]
+   * const v = gw.tensor(5).toArray<number>(); // 5
    */
-  toArray(): any {
+  toArray<T extends NestedNumbers = any>(): T {
     const data = this.toFloat32Array();
-    if (this.shape.length === 0) return data[0];
+    if (this.shape.length === 0) return data[0] as T;
     let pos = 0;
     const build = (d: number): any[] => {
       const out: any[] = [];
       for (let i = 0; i < this.shape[d]; i++) out.push(d === this.shape.length - 1 ? data[pos++] : build(d + 1));
       return out;
     };
-    return build(0);
+    return build(0) as T;
   }
 
-  /** A readable print like PyTorch's. */
+  /**
+   * A readable print like PyTorch's (values, shape, and the op that made it).
+   *
+   * @example
+   * console.log(gw.tensor([1, 2]).toString()); // tensor([1., 2.])
+   */
   toString(): string {
     return formatTensor(this);
   }
 
-  /** Node's console.log uses this. */
+  /** What `console.log(t)` and a notebook cell print: `toString()`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
@@ -152,7 +212,12 @@ export class Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset, false);
   }
 
-  /** Forget the accumulated gradient (sets `grad` to null). */
+  /**
+   * Forget the accumulated gradient (sets `grad` to null).
+   *
+   * @example
+   * w.zeroGrad(); // before the next backward(), unless you want gradients to add up
+   */
   zeroGrad(): void {
     this.grad = null;
   }

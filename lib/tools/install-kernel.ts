@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { INSTALL_HINT, ROOT, findPython } from "./jupyter";
+import { ensureSelfLink } from "./link-self";
 
 export const KERNEL_NAME = "gradwork";
 export const KERNEL_DISPLAY_NAME = "TypeScript (gradwork)";
@@ -89,6 +90,7 @@ print(ksm.install_kernel_spec(source, name, user=True))
  * @example installKernel().ok // true when Jupyter can now start the workbook's notebooks
  */
 export function installKernel(): InstallResult {
+  ensureSelfLink(ROOT); // notebooks import "gradwork": node_modules/gradwork -> the checkout
   const tslab = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
   if (!fs.existsSync(tslab)) return { ok: false, message: `tslab is not installed at ${tslab}: run \`npm install\` first.` };
   if (!fs.existsSync(KERNEL_MAIN)) return { ok: false, message: `${KERNEL_MAIN} is missing: run \`npm run build\` first.` };

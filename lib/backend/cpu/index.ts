@@ -68,7 +68,15 @@ export function getNumThreads(): number {
   return pool ? pool.getThreads() : (requestedThreads ?? defaultThreads());
 }
 
-/** Facts about the running backend (for benchmarks and diagnostics). */
+/**
+ * Facts about the cpu backend: threads, whether its WebAssembly SIMD kernels run, and — when this
+ * engine cannot run them and the backend fell back to the slow reference kernels (while
+ * `getBackend()` still says "cpu") — the reason why.
+ *
+ * @example
+ * const info = gw.cpuBackendInfo();
+ * if (info.fallbackReason) console.warn(`slow kernels: ${info.fallbackReason}`); // else { threads: 2, simd: true, ... }
+ */
 export function cpuBackendInfo(): { threads: number; simd: boolean; relaxedSimd: boolean; fallbackReason: string | null } {
   const p = getPool();
   return { threads: getNumThreads(), simd: p !== null, relaxedSimd: p?.kernels.relaxed ?? false, fallbackReason: unavailable };

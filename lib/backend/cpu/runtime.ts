@@ -81,6 +81,15 @@ export function builtDir(): string {
 
 export const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
 
+/**
+ * Whether this V8 needs RELAXED_FLAG: relaxed SIMD ships enabled from V8 11.4 (Node 22), and newer
+ * V8s (Node 26) no longer know the flag and print "unrecognized flag" when it is set.
+ */
+export function relaxedNeedsFlag(v8: string = process.versions.v8): boolean {
+  const [major, minor] = v8.split(".").map(Number);
+  return major < 11 || (major === 11 && minor < 4);
+}
+
 export interface Kernels {
   module: WasmModule;
   relaxed: boolean;
@@ -109,7 +118,7 @@ export function loadKernels(dir = builtDir()): Kernels | string {
     // GRADWORK_RELAXED_SIMD=0 forces the plain-SIMD kernels (to test that path)
     if (process.env.GRADWORK_RELAXED_SIMD !== "0") {
       try {
-        setFlagsFromString(RELAXED_FLAG);
+        if (relaxedNeedsFlag()) setFlagsFromString(RELAXED_FLAG);
         return { module: new wasmApi.Module(readFileSync(relaxedPath)), relaxed: true };
       } catch {
         // no relaxed SIMD in this engine: plain SIMD below

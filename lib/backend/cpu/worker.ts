@@ -3,7 +3,7 @@
 import { type MessagePort, workerData } from "node:worker_threads";
 import { setFlagsFromString } from "node:v8";
 import { CTL_INTS, BOOTFAIL, DONE, ERROR, NEXT, READY, GEN, BOOTED, SEQ, STOP } from "./control";
-import { RELAXED_FLAG, instantiate, makeCtx, type ThreadCtx } from "./runtime";
+import { RELAXED_FLAG, instantiate, relaxedNeedsFlag, makeCtx, type ThreadCtx } from "./runtime";
 import { runTasks } from "./tasks";
 import type { WasmMemory, WasmModule } from "./wasm-api";
 
@@ -30,7 +30,7 @@ function main(): void {
   let ctx: ThreadCtx;
   const ctl = new Int32Array(data.memory.buffer, 0, CTL_INTS);
   try {
-    if (data.relaxed) setFlagsFromString(RELAXED_FLAG);
+    if (data.relaxed && relaxedNeedsFlag()) setFlagsFromString(RELAXED_FLAG);
     ctx = makeCtx(data.id, data.memory, instantiate(data.module, data.memory));
   } catch (e) {
     report(e);

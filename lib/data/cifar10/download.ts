@@ -11,12 +11,12 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, ren
 import { join, resolve } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import * as tar from "tar";
+import type * as Tar from "tar";
 import { writeFileAtomic } from "../../io/atomic";
 import { withLock } from "../../io/lock";
 import { fetchToPart, HttpStatusError } from "../../io/http";
 import { ProgressBar } from "../../io/progress";
-import { ARCHIVE_NAME, BATCHES_DIR, localPath, resolveSource } from "./source";
+import { ARCHIVE_NAME, BATCHES_DIR, defaultRoot, localPath, resolveSource } from "./source";
 
 /** The files `load` needs inside `cifar-10-batches-bin/`. */
 export const BATCH_FILES = {
@@ -38,7 +38,7 @@ export interface DownloadProgress {
 }
 
 export interface DownloadOptions {
-  /** Folder to put the data in (default "data/cifar10"). */
+  /** Folder to put the data in (default: `defaultRoot()`, a per-user cache folder). */
   root?: string;
   /** http(s)://, file:// or a local path (default: GRADWORK_CIFAR10_URL, else the mirror, else the official URL). */
   url?: string;
@@ -108,7 +108,7 @@ function damagedFiles(dir: string): string[] {
  */
 export async function download(opts: DownloadOptions = {}): Promise<DownloadResult> {
   const { url, md5 } = resolveSource(opts.url, opts.md5);
-  const root = resolve(opts.root ?? join("data", "cifar10"));
+  const root = resolve(opts.root ?? defaultRoot());
   const dir = join(root, BATCHES_DIR);
   if (isComplete(root, md5)) return { root, dir, md5, skipped: true };
   mkdirSync(root, { recursive: true });
@@ -229,6 +229,7 @@ async function extractHashing(
       done(null, chunk);
     },
   });
+  const tar = require("tar") as typeof Tar; // loaded on first use: importing gradwork stays cheap
   const unpack = tar.x({
     cwd: dest,
     strict: true,

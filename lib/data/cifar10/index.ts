@@ -3,7 +3,7 @@ export { download, isComplete, BATCH_FILES } from "./download";
 export type { DownloadOptions, DownloadProgress, DownloadResult } from "./download";
 export { load, Cifar10Dataset, IMAGE_SHAPE, RECORD_BYTES } from "./load";
 export type { LoadOptions } from "./load";
-export { MIRROR, OFFICIAL_URL, OFFICIAL_MD5, ARCHIVE_NAME, BATCHES_DIR } from "./source";
+export { MIRROR, defaultRoot, OFFICIAL_URL, OFFICIAL_MD5, ARCHIVE_NAME, BATCHES_DIR } from "./source";
 export type { Cifar10Source } from "./source";
 
 /** The ten class names in label order. */

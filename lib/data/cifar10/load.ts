@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ImageDataset } from "../image-dataset";
 import { BATCH_FILES } from "./download";
-import { BATCHES_DIR } from "./source";
+import { BATCHES_DIR, defaultRoot } from "./source";
 
 export const IMAGE_SHAPE = [3, 32, 32] as const;
 export const IMAGE_BYTES = 3 * 32 * 32;
@@ -12,7 +12,7 @@ export const RECORD_BYTES = 1 + IMAGE_BYTES;
 const CIFAR100_RECORD_BYTES = 2 + IMAGE_BYTES;
 
 export interface LoadOptions {
-  /** The folder given to `download` (or the `cifar-10-batches-bin` folder itself). Default "data/cifar10". */
+  /** The folder given to `download` (or the `cifar-10-batches-bin` folder itself). Default: `defaultRoot()`, a per-user cache folder. */
   root?: string;
   split?: "train" | "test";
   /** Read only the first `limit` images (handy for quick experiments). */
@@ -91,7 +91,7 @@ export function load(opts: LoadOptions = {}): Cifar10Dataset {
   if (typeof limit !== "number" || !(limit >= 0) || (limit !== Infinity && !Number.isInteger(limit))) {
     throw new Error(`cifar10.load: limit must be a whole number of images ≥ 0, got ${typeof opts.limit === "string" ? JSON.stringify(opts.limit) : opts.limit}`);
   }
-  const dir = batchesDir(opts.root ?? join("data", "cifar10"));
+  const dir = batchesDir(opts.root ?? defaultRoot());
   const classes = readClasses(dir);
 
   const files = BATCH_FILES[split].map((name) => join(dir, name));

@@ -1,6 +1,7 @@
 // Where the CIFAR-10 archive comes from: the official URL, the course's local mirror, or an
 // environment override — and how a URL string is turned into a local path when it is one.
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -16,6 +17,20 @@ export const BATCHES_DIR = "cifar-10-batches-bin";
 export interface Cifar10Source {
   url: string;
   md5: string;
+}
+
+/**
+ * Where `download` and `load` keep CIFAR-10 when no `root` is given: `GRADWORK_CIFAR10_ROOT` when
+ * set, else `$XDG_CACHE_HOME/gradwork/cifar10`, else `~/.cache/gradwork/cifar10` — one copy per
+ * user, shared by every folder and notebook (as Keras and torchvision cache their datasets).
+ *
+ * @example
+ * gw.data.cifar10.defaultRoot(); // "/home/me/.cache/gradwork/cifar10"
+ */
+export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GRADWORK_CIFAR10_ROOT) return resolve(env.GRADWORK_CIFAR10_ROOT);
+  const cache = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith("/") ? env.XDG_CACHE_HOME : join(homedir(), ".cache");
+  return join(cache, "gradwork", "cifar10");
 }
 
 /** The folder holding gradwork's package.json (works from lib/ under vitest and from dist/). */
