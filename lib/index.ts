@@ -35,6 +35,7 @@ export * as F from "./nn/functional";
 export * as optim from "./optim";
 
 export { setNumThreads, getNumThreads, cpuHeapStats } from "./backend/cpu";
+export { cpuBackendInfo, type CpuBackendInfo } from "./backend/cpu";
 export { setBackend, getBackend, listBackends, registerBackend, withBackend, type Backend, type KernelName } from "./backend";
 export { NotImplementedError } from "./errors";
 
