@@ -3,16 +3,20 @@
 //
 // Blocks come in size classes (multiples of 64 bytes up to 4 KiB, then 8 classes per power of
 // two, so at most 1/8 is wasted); a freed block goes on its class's free list and training loops,
-// which allocate the same shapes every step, reuse them. When the limit is reached (say the batch
-// size changed), the freed blocks are merged with their neighbours and carved up anew. Tensor storage is freed by a
-// FinalizationRegistry once its Float32Array is garbage, which JavaScript only reports when the
-// event loop turns: `fit`, the DataLoader's `for await` and notebook cells all yield, but a long
-// synchronous loop does not. When the heap reaches its limit, `alloc` returns null and the backend
-// falls back to ordinary (copied) arrays, so such a loop stays correct and only loses the speed-up.
+// which allocate the same shapes every step, reuse them. Before the memory grows past the limit,
+// freed blocks of other sizes (say the batch size changed) are merged and carved up anew.
+//
+// Tensors may hold at most `limitBytes` (GRADWORK_HEAP_MB; 0 turns the heap off); scratch memory of
+// a kernel call may go beyond it and is given back at the next call. A tensor's block is freed
+// when its Float32Array is garbage: a FinalizationRegistry reports that when the event loop turns
+// (`fit`, the DataLoader's `for await` and notebook cells all yield). A synchronous loop never lets
+// it turn, so when the tensors reach the limit the heap reads a WeakRef of each tensor's array after
+// a garbage collection (liveness.ts explains how that works within one job) and frees the blocks of
+// the dead ones; that costs a full collection, so it is rate-limited to about a tenth of the time. If a request still does
+// not fit, the backend falls back to an ordinary (copied) array: correct, only slower.
 // The memory itself never shrinks (WebAssembly memories cannot).
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { ARENA_START } from "./control";
+import { clearKeptObjects, requestCollection } from "./liveness";
 import { MAX_PAGES } from "./runtime";
 import type { WasmMemory } from "./wasm-api";
 
@@ -26,24 +30,8 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
-let collect: (() => void) | null | undefined;
-
-/**
- * Ask V8 for a full garbage collection. The engine does not know that a tensor's small Float32Array
- * holds megabytes of this heap, so without a nudge it may not collect dead tensors for a long time.
- * The freed blocks come back when the event loop next turns (the FinalizationRegistry callbacks).
- */
-function requestCollection(): void {
-  if (collect === undefined) {
-    try {
-      setFlagsFromString("--expose-gc");
-      collect = runInNewContext("gc") as () => void;
-    } catch {
-      collect = null;
-    }
-  }
-  collect?.();
-}
+/** Stands for "no array registered" in Heap.tensorBlocks (blocks taken with block(bytes, true) directly). */
+const NO_TOKEN = null;
 
 /** Thrown when even the 2 GiB memory cannot hold a request. */
 export class HeapFullError extends Error {}
@@ -63,6 +51,11 @@ export interface HeapStats {
   collections: number;
   /** Times freed blocks were merged because the sizes in use changed. */
   reclaims: number;
+  /** Bytes held by tensors (at most limitBytes). */
+  tensorBytes: number;
+  /** Times the heap asked V8 which tensors are still alive (a full loop that never awaits), and their total milliseconds. */
+  sweeps: number;
+  sweepMs: number;
 }
 
 export class Heap {
@@ -82,6 +75,17 @@ export class Heap {
   /** Every SharedArrayBuffer the memory has had (one per growth): a view on one of them is ours. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly registry = new FinalizationRegistry<number>((addr) => this.free(addr));
+  /** address → a WeakRef of the array of every block holding a tensor (soft blocks), also the registry's unregister token. */
+  private readonly tensorBlocks = new Map<number, WeakRef<Float32Array> | null>();
+  private tensorBytes = 0;
+  /** Bytes on the free lists (not yet merged into holes). */
+  private listBytes = 0;
+  private sweeps = 0;
+  private sweepMs = 0;
+  private lastSweepEnd = -Infinity;
+  private lastSweepMs = 0;
+  /** False where liveness.ts cannot work: then only the registry frees tensors. */
+  private canSweep = true;
   /** Tensor bytes in use at which the next garbage collection is requested. */
   private collectAt: number;
   private collectedSinceFree = false;
@@ -99,19 +103,25 @@ export class Heap {
     return Math.max(2 ** 20, this.limitBytes / 4);
   }
 
-  /** Reserve a block of at least `bytes`; its address is 64-byte aligned. `fresh` is true when never used (still zero). */
+  /**
+   * Reserve a block of at least `bytes`; its address is 64-byte aligned. `fresh` is true when never
+   * used (still zero). `soft` requests (tensors) get null beyond the tensor limit; others throw
+   * HeapFullError only beyond the 2 GiB memory.
+   */
   block(bytes: number, soft: boolean): { addr: number; fresh: boolean } | null {
     const cls = sizeClass(bytes);
+    if (soft && this.tensorBytes + cls > this.limitBytes) return null;
     // 1. a freed block of this class; 2. a hole left by reclaim(); 3. new memory at the top —
-    // and when the limit is reached, merge every freed block and try 2 and 3 again
-    let addr = this.freeLists.get(cls)?.pop() ?? this.fromRanges(cls);
-    if (addr < 0 && !this.fits(cls, soft)) {
+    // but before the memory grows beyond the limit, merge the freed blocks of other sizes and try 2 again
+    let addr = this.fromList(cls);
+    if (addr < 0) addr = this.fromRanges(cls);
+    if (addr < 0 && this.listBytes >= cls && this.top + cls > this.limitBytes) {
       this.reclaim();
       addr = this.fromRanges(cls);
     }
     let fresh = false;
     if (addr < 0) {
-      if (!this.fits(cls, soft)) {
+      if (this.top + cls > MAX_BYTES) {
         if (soft) return null;
         throw new HeapFullError(`cpu backend: a kernel call needs ${cls} more bytes of working memory than the 2 GiB limit`);
       }
@@ -123,13 +133,18 @@ export class Heap {
     }
     this.live.set(addr, cls);
     this.used += cls;
+    if (soft) {
+      this.tensorBlocks.set(addr, NO_TOKEN); // floats() puts the array's unregister token here
+      this.tensorBytes += cls;
+    }
     return { addr, fresh };
   }
 
-  /** Whether `cls` more bytes fit at the top (under the limit for tensors, under 2 GiB for scratch). */
-  private fits(cls: number, soft: boolean): boolean {
-    const end = this.top + cls;
-    return end <= MAX_BYTES && (!soft || end <= this.limitBytes);
+  private fromList(cls: number): number {
+    const addr = this.freeLists.get(cls)?.pop();
+    if (addr === undefined) return -1;
+    this.listBytes -= cls;
+    return addr;
   }
 
   private grow(end: number): void {
@@ -180,6 +195,7 @@ export class Heap {
       merged.pop();
     }
     this.ranges = merged.flat();
+    this.listBytes = 0;
     this.reclaims++;
   }
 
@@ -189,7 +205,9 @@ export class Heap {
     if (cls === undefined) return;
     this.live.delete(addr);
     this.used -= cls;
-    this.collectAt = Math.min(this.collectAt, this.used + this.collectStep());
+    if (this.tensorBlocks.delete(addr)) this.tensorBytes -= cls;
+    this.listBytes += cls;
+    this.collectAt = Math.min(this.collectAt, this.tensorBytes + this.collectStep());
     this.collectedSinceFree = false;
     let list = this.freeLists.get(cls);
     if (!list) this.freeLists.set(cls, (list = []));
@@ -201,21 +219,51 @@ export class Heap {
    * array is garbage collected; null when the heap is at its limit.
    */
   floats(size: number, uninitialized = false): Float32Array | null {
-    if (this.used > this.collectAt) this.collect();
-    const b = this.block(size * 4, true);
+    if (this.limitBytes > 0 && this.tensorBytes > this.collectAt) this.collect();
+    let b = this.block(size * 4, true);
+    if (!b && this.limitBytes > 0 && sizeClass(size * 4) <= this.limitBytes) {
+      // full: the tensors of a loop that never awaits may all be dead already; find out (rate-limited)
+      if (this.canSweep && this.sweepDue()) this.sweep();
+      else if (!this.canSweep && !this.collectedSinceFree) this.collect(); // frees arrive when the event loop turns
+      b = this.block(size * 4, true);
+    }
     if (!b) {
-      // full: ask for a collection once (its frees arrive when the event loop turns), not at
-      // every allocation of a synchronous loop that keeps the heap full
-      if (!this.collectedSinceFree) this.collect();
       this.fallbacks++;
       return null;
     }
     const buffer = this.memory.buffer;
     const arr = new Float32Array(buffer, b.addr, size);
     if (!b.fresh && !uninitialized) arr.fill(0);
-    this.registry.register(arr, b.addr);
+    const ref = new WeakRef(arr);
+    this.registry.register(arr, b.addr, ref);
+    this.tensorBlocks.set(b.addr, ref);
     this.tensors++;
     return arr;
+  }
+
+  /** At most about a tenth of the time goes into sweeps. */
+  private sweepDue(): boolean {
+    return performance.now() - this.lastSweepEnd >= 9 * this.lastSweepMs;
+  }
+
+  /** Free the blocks of tensors whose arrays are garbage, synchronously (see liveness.ts). */
+  private sweep(): void {
+    const t0 = performance.now();
+    if (!clearKeptObjects() || !requestCollection()) {
+      this.canSweep = false;
+      this.collect();
+      return;
+    }
+    for (const [addr, ref] of this.tensorBlocks) {
+      if (ref === NO_TOKEN || ref.deref() !== undefined) continue;
+      this.registry.unregister(ref);
+      this.free(addr); // (deleting the current entry while iterating a Map is safe)
+    }
+    this.collections++;
+    this.sweeps++;
+    this.lastSweepEnd = performance.now();
+    this.lastSweepMs = this.lastSweepEnd - t0;
+    this.sweepMs += this.lastSweepMs;
   }
 
   /** Byte address of element 0 of `arr` when it lives in this memory, else -1. */
@@ -227,10 +275,10 @@ export class Heap {
     requestCollection();
     this.collections++;
     this.collectedSinceFree = true;
-    this.collectAt = this.used + this.collectStep();
+    this.collectAt = this.tensorBytes + this.collectStep();
   }
 
   stats(): HeapStats {
-    return { usedBytes: this.used, reservedBytes: this.highWater - ARENA_START, limitBytes: this.limitBytes, tensors: this.tensors, fallbacks: this.fallbacks, collections: this.collections, reclaims: this.reclaims };
+    return { usedBytes: this.used, reservedBytes: this.highWater - ARENA_START, limitBytes: this.limitBytes, tensors: this.tensors, fallbacks: this.fallbacks, collections: this.collections, reclaims: this.reclaims, tensorBytes: this.tensorBytes, sweeps: this.sweeps, sweepMs: this.sweepMs };
   }
 }

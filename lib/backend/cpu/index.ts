@@ -18,7 +18,8 @@ import { MAX_THREADS } from "./control";
 import { conv2dBackwardInputCpu, conv2dBackwardWeightCpu, conv2dCpu } from "./conv";
 import { binaryCpu, unaryCpu, whereCpu } from "./elementwise";
 import { matmulCpu } from "./matmul";
-import { Pool, defaultThreads } from "./pool";
+import { Pool } from "./pool";
+import { type Sized, chooseThreads, share } from "./share";
 import { pool2dBackwardCpu, pool2dCpu } from "./pooling";
 import { reduceCpu } from "./reduce";
 import { HeapFullError } from "./heap";
@@ -30,6 +31,12 @@ const HEAP_MIN_FLOATS = 4096;
 let pool: Pool | null = null;
 let unavailable: string | null = null;
 let requestedThreads: number | null = null;
+/** The default thread count and its source, worked out once (GRADWORK_THREADS warnings print once). */
+let defaultChoice: Sized | null = null;
+
+function defaultThreads(): Sized {
+  return (defaultChoice ??= chooseThreads(MAX_THREADS));
+}
 
 /** The pool, started on first use; null when this engine cannot run the fast kernels. */
 function getPool(): Pool | null {
@@ -40,7 +47,7 @@ function getPool(): Pool | null {
     process.emitWarning(`gradwork cpu backend: using the reference kernels: ${kernels}`);
     return null;
   }
-  pool = new Pool(kernels, requestedThreads ?? defaultThreads());
+  pool = new Pool(kernels, requestedThreads ?? defaultThreads().value);
   return pool;
 }
 
@@ -59,27 +66,66 @@ export function setNumThreads(n: number): void {
 }
 
 /**
- * The number of threads the cpu backend uses: setNumThreads, else GRADWORK_THREADS, else the cores.
+ * The number of threads the cpu backend uses: setNumThreads, else GRADWORK_THREADS, else the CPUs
+ * this process may use (its cgroup CPU quota and CPU affinity, see cpuBackendInfo).
  *
  * @example
  * console.log(gw.getNumThreads()); // e.g. 2
  */
 export function getNumThreads(): number {
-  return pool ? pool.getThreads() : (requestedThreads ?? defaultThreads());
+  return pool ? pool.getThreads() : (requestedThreads ?? defaultThreads().value);
+}
+
+/** What cpuBackendInfo() reports. */
+export interface CpuBackendInfo {
+  /** Threads kernels run on (the calling thread included). */
+  threads: number;
+  /** Where the thread count came from: "setNumThreads", "GRADWORK_THREADS", "cgroup", "affinity" or "machine". */
+  threadsSource: string;
+  /** Soft limit of the shared-memory tensor heap in bytes (0: off), and where it came from: "GRADWORK_HEAP_MB", "cgroup" or "machine". */
+  heapLimitBytes: number;
+  heapSource: string;
+  /** The same two choices in words. */
+  details: string[];
+  /** This process's share of the machine: CPUs and memory it may use (cgroup limits and CPU affinity). */
+  cpus: number;
+  memoryBytes: number;
+  simd: boolean;
+  relaxedSimd: boolean;
+  /** Why the reference kernels run instead of the fast ones, or null. */
+  fallbackReason: string | null;
 }
 
 /**
- * Facts about the cpu backend: threads, whether its WebAssembly SIMD kernels run, and — when this
- * engine cannot run them and the backend fell back to the slow reference kernels (while
- * `getBackend()` still says "cpu") — the reason why.
+ * Facts about the running cpu backend: how many threads it uses and how big its tensor heap may
+ * grow, each with where the figure came from (an environment variable, setNumThreads, the
+ * process's cgroup limits, its CPU affinity or the machine), and whether the SIMD kernels run —
+ * when this engine cannot run them, the backend falls back to the slow reference kernels while
+ * `getBackend()` still says "cpu", and `fallbackReason` says why.
  *
  * @example
  * const info = gw.cpuBackendInfo();
- * if (info.fallbackReason) console.warn(`slow kernels: ${info.fallbackReason}`); // else { threads: 2, simd: true, ... }
+ * console.log(`${info.threads} threads (${info.threadsSource}), heap ${info.heapLimitBytes / 2 ** 20} MiB (${info.heapSource})`);
  */
-export function cpuBackendInfo(): { threads: number; simd: boolean; relaxedSimd: boolean; fallbackReason: string | null } {
+export function cpuBackendInfo(): CpuBackendInfo {
   const p = getPool();
-  return { threads: getNumThreads(), simd: p !== null, relaxedSimd: p?.kernels.relaxed ?? false, fallbackReason: unavailable };
+  const s = share();
+  const threads: Sized = requestedThreads !== null
+    ? { value: getNumThreads(), source: "setNumThreads", detail: `setNumThreads(${requestedThreads})` }
+    : { ...defaultThreads(), value: getNumThreads() };
+  const heap = p?.heapLimit ?? { value: 0, source: "none", detail: "no heap: the reference kernels run" };
+  return {
+    threads: threads.value,
+    threadsSource: threads.source,
+    heapLimitBytes: heap.value,
+    heapSource: heap.source,
+    details: [threads.detail, heap.detail],
+    cpus: s.cpus,
+    memoryBytes: s.memoryBytes,
+    simd: p !== null,
+    relaxedSimd: p?.kernels.relaxed ?? false,
+    fallbackReason: unavailable,
+  };
 }
 
 /** Run `fast` on the pool, or the reference kernel when the pool is unavailable or a call is too big for it. */

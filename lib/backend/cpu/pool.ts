@@ -7,7 +7,6 @@
 // Every live worker acknowledges every job (DONE), even when it found no task, so the control
 // block is only rewritten while all workers sit in their wait loop.
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
-import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { BOOTFAIL, DONE, ERROR, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP } from "./control";
@@ -15,35 +14,21 @@ import { type WasmMemory, wasmApi } from "./wasm-api";
 import { Heap, MAX_BYTES } from "./heap";
 import { Arena, MAX_PAGES, type Kernels, type ThreadCtx, builtDir, instantiate, makeCtx, refreshViews } from "./runtime";
 import { runTasks } from "./tasks";
+import { type Sized, chooseHeapLimit, chooseThreads } from "./share";
 
 /** Busy-wait iterations before blocking in Atomics.wait (a few microseconds). */
 const SPIN = 2000;
 /** How long to wait for workers to boot before running single-threaded. */
 const BOOT_TIMEOUT_MS = 20_000;
 
-/**
- * Soft limit of the tensor heap: GRADWORK_HEAP_MB, else a quarter of the machine's memory between
- * 256 MiB and 1 GiB. Beyond it, new tensors are ordinary arrays (correct, but copied per kernel call).
- */
+/** Soft limit of the tensor heap in bytes (see chooseHeapLimit in share.ts). */
 export function heapLimitBytes(): number {
-  const env = process.env.GRADWORK_HEAP_MB;
-  if (env !== undefined && env !== "") {
-    const mb = Number(env);
-    if (Number.isFinite(mb) && mb >= 0) return Math.min(MAX_BYTES, Math.round(mb * 2 ** 20));
-    process.emitWarning(`GRADWORK_HEAP_MB="${env}" is not a non-negative number; using the default`);
-  }
-  return Math.min(2 ** 30, Math.max(2 ** 28, Math.floor(totalmem() / 4)));
+  return chooseHeapLimit(MAX_BYTES).value;
 }
 
-/** Thread count from GRADWORK_THREADS, else the number of cores. */
+/** Default thread count (see chooseThreads in share.ts): GRADWORK_THREADS, else this process's CPU share. */
 export function defaultThreads(): number {
-  const env = process.env.GRADWORK_THREADS;
-  if (env !== undefined && env !== "") {
-    const n = Number(env);
-    if (Number.isInteger(n) && n >= 1) return n;
-    process.emitWarning(`GRADWORK_THREADS="${env}" is not a positive integer; using ${availableParallelism()} threads`);
-  }
-  return availableParallelism();
+  return chooseThreads(MAX_THREADS).value;
 }
 
 interface WorkerHandle {
@@ -65,9 +50,17 @@ export class Pool {
   private pending = 0;
   private bootFailed = false;
 
-  constructor(readonly kernels: Kernels, threads = defaultThreads()) {
+  constructor(
+    readonly kernels: Kernels,
+    threads = defaultThreads(),
+    /** The heap's soft limit and where it came from. */
+    readonly heapLimit: Sized = chooseHeapLimit(MAX_BYTES),
+  ) {
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+      throw new RangeError(`cpu backend: expected a thread count between 1 and ${MAX_THREADS}, got ${threads}`);
+    }
     this.memory = new wasmApi!.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-    this.heap = new Heap(this.memory, heapLimitBytes());
+    this.heap = new Heap(this.memory, heapLimit.value);
     this.arena = new Arena(this.memory, this.heap);
     this.ctx = makeCtx(0, this.memory, instantiate(kernels.module, this.memory));
     this.threads = threads;
@@ -94,7 +87,8 @@ export class Pool {
   }
 
   setThreads(n: number): void {
-    this.threads = Math.min(n, MAX_THREADS);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new RangeError(`cpu backend: expected a thread count between 1 and ${MAX_THREADS}, got ${n}`);
+    this.threads = n;
   }
 
   /**

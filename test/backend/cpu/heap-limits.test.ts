@@ -1,0 +1,98 @@
+// The tensor heap honours its limit in a training loop that never awaits (issue 20, "Memory"):
+// such a loop gives the FinalizationRegistry no chance to report dead tensors, so before this the
+// heap either filled up and every later tensor fell back to a copied array (slow), or grew past
+// GRADWORK_HEAP_MB by recycling scratch blocks as tensors (16 MiB → 860 MiB used), and
+// GRADWORK_HEAP_MB=0 ("off") still placed tensors in the heap. Each case runs in a child process
+// with its own GRADWORK_HEAP_MB, and every run must compute the same losses bit for bit.
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(__dirname, "../../..");
+const MiB = 2 ** 20;
+
+interface Run {
+  losses: number[];
+  peakRssMB: number;
+  baseRssMB: number;
+  stats: { usedBytes: number; reservedBytes: number; limitBytes: number; tensorBytes: number; tensors: number; fallbacks: number; sweeps: number; sweepMs: number };
+  loopMs: number;
+  maxTensorBytes: number;
+}
+
+/** A conv net + wide linear layer trained for `steps` synchronous steps (no await anywhere). */
+function run(heapMB: string | undefined, steps: number): Run {
+  const script = `
+    const gw = require(${JSON.stringify(join(root, "dist/index.js"))});
+    gw.setNumThreads(2);
+    gw.manualSeed(7);
+    const model = new gw.nn.Sequential(
+      new gw.nn.Conv2d(3, 16, 3, { padding: 1 }), new gw.nn.ReLU(), new gw.nn.MaxPool2d(2),
+      new gw.nn.Flatten(), new gw.nn.Linear(16 * 16 * 16, 256), new gw.nn.ReLU(), new gw.nn.Linear(256, 10));
+    const opt = new gw.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+    const x = gw.randn([32, 3, 32, 32]), y = gw.randint(0, 10, [32]);
+    const baseRss = process.memoryUsage.rss();
+    let peak = baseRss, maxTensorBytes = 0;
+    const losses = [], t0 = performance.now();
+    for (let s = 0; s < ${steps}; s++) {
+      const loss = gw.F.crossEntropy(model.forward(x), y);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      losses.push(loss.item());
+      peak = Math.max(peak, process.memoryUsage.rss());
+      maxTensorBytes = Math.max(maxTensorBytes, gw.cpuHeapStats().tensorBytes);
+    }
+    const loopMs = performance.now() - t0;
+    console.log(JSON.stringify({ losses, peakRssMB: peak / 2 ** 20, baseRssMB: baseRss / 2 ** 20, stats: gw.cpuHeapStats(), loopMs, maxTensorBytes }));`;
+  const env: NodeJS.ProcessEnv = { ...process.env, GRADWORK_THREADS: "" };
+  if (heapMB === undefined) delete env.GRADWORK_HEAP_MB;
+  else env.GRADWORK_HEAP_MB = heapMB;
+  const r = spawnSync(process.execPath, ["-e", script], { env, encoding: "utf8", timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+describe("a training loop that never awaits", { timeout: 600_000 }, () => {
+  const steps = 40;
+  let off: Run;
+
+  it("GRADWORK_HEAP_MB=0 turns the heap off: no tensor in it", () => {
+    off = run("0", steps);
+    expect(off.stats.limitBytes).toBe(0);
+    expect(off.stats.tensors).toBe(0);
+    expect(off.stats.tensorBytes).toBe(0);
+    expect(off.losses[steps - 1]).toBeLessThan(off.losses[0]); // it does train
+  });
+
+  it("GRADWORK_HEAP_MB=16: tensors never hold more than 16 MiB, memory stays bounded, same losses", () => {
+    const r = run("16", steps);
+    expect(r.losses).toEqual(off.losses);
+    expect(r.maxTensorBytes).toBeLessThanOrEqual(16 * MiB);
+    expect(r.stats.tensors).toBeGreaterThan(0);
+    // scratch of one kernel call comes on top of the tensors; before, the heap reached 860 MiB here
+    expect(r.stats.usedBytes).toBeLessThan(48 * MiB);
+    expect(r.stats.reservedBytes).toBeLessThan(96 * MiB);
+    expect(r.peakRssMB - r.baseRssMB, "RSS growth during the loop (MB)").toBeLessThan(300);
+  });
+
+  it("GRADWORK_HEAP_MB=64: a full heap is swept synchronously, so tensors keep living in it (few fallbacks), same losses", () => {
+    const r = run("64", steps);
+    expect(r.losses).toEqual(off.losses);
+    expect(r.maxTensorBytes).toBeLessThanOrEqual(64 * MiB);
+    expect(r.stats.sweeps, "synchronous sweeps of dead tensors").toBeGreaterThan(0);
+    // before: once full, every later tensor was an ordinary array (copied in and out per kernel)
+    expect(r.stats.fallbacks / (r.stats.tensors + r.stats.fallbacks), `fallbacks ${JSON.stringify(r.stats)}`).toBeLessThan(0.2);
+    // the sweeps are rate-limited to about a tenth of the running time (generous bound: noisy machine)
+    expect(r.stats.sweepMs / r.loopMs).toBeLessThan(0.35);
+    expect(r.stats.reservedBytes).toBeLessThan(160 * MiB);
+  });
+
+  it("by default (a quarter of the memory, at most 1 GiB) the loop stays in the heap without fallbacks", () => {
+    const r = run(undefined, 24);
+    expect(r.losses).toEqual(off.losses.slice(0, 24));
+    expect(r.stats.fallbacks).toBe(0);
+    expect(r.maxTensorBytes).toBeLessThanOrEqual(r.stats.limitBytes);
+    expect(r.stats.reservedBytes).toBeLessThanOrEqual(r.stats.limitBytes + 128 * MiB);
+  });
+});
