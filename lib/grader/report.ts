@@ -40,8 +40,22 @@ export function formatTable(r: GradeReport): string {
     }
   }
   const pct = r.maxScore > 0 ? ((100 * r.score) / r.maxScore).toFixed(1) : "0.0";
+  lines.push(...compileLines(r));
+  lines.push(isolationLine(r));
   lines.push(`Total: ${pts(r.score)} / ${pts(r.maxScore)} (${pct} %) in ${(r.executionMs / 1000).toFixed(1)} s`);
   return lines.join("\n");
+}
+
+/** "Isolation: bubblewrap (…)" — how the submission was kept from the grader. */
+export function isolationLine(r: GradeReport): string {
+  return `Isolation: ${r.isolation.level} (${r.isolation.detail})`;
+}
+
+function compileLines(r: GradeReport): string[] {
+  const out: string[] = [];
+  for (const [file, errors] of Object.entries(r.compileErrors)) out.push(`${file} does not compile:`, ...errors.map((e) => `  ${e}`));
+  if (!r.typeChecked && r.files.length) out.push("(type-checking skipped: the typescript package is not installed; files were only parsed)");
+  return out;
 }
 
 /** Gradescope's results.json fields. */
@@ -52,6 +66,8 @@ export interface GradescopeResults {
   output: string;
   stdout_visibility: "hidden" | "visible";
   tests: { name: string; number: string; score: number; max_score: number; output: string; visibility: string; status: "passed" | "failed" }[];
+  /** Not shown to students by Gradescope: how the submission was isolated, compile errors. */
+  extra_data: { isolation: { level: string; detail: string }; compile_errors: Record<string, string[]>; type_checked: boolean };
 }
 
 /**
@@ -61,7 +77,9 @@ export interface GradescopeResults {
  * JSON.stringify(toGradescope(report));
  */
 export function toGradescope(r: GradeReport): GradescopeResults {
-  const header = [`Graded ${r.tests.length} tests of ${r.tasks.length} tasks; files found: ${r.files.join(", ") || "none"}.`];
+  const header = [`Graded ${r.tests.length} tests of ${r.tasks.length} tasks; files found: ${r.files.join(", ") || "none"}.`, isolationLine(r)];
+  const compile = compileLines(r);
+  if (compile.length) header.push("", ...compile);
   if (r.studentOutput.trim()) header.push("", "What your code printed (not used for scoring):", r.studentOutput.slice(0, 5000));
   return {
     score: r.score,
@@ -78,6 +96,7 @@ export function toGradescope(r: GradeReport): GradescopeResults {
       visibility: t.visibility,
       status: t.status === "passed" ? "passed" : "failed",
     })),
+    extra_data: { isolation: r.isolation, compile_errors: r.compileErrors, type_checked: r.typeChecked },
   };
 }
 

@@ -9,9 +9,9 @@
  * const dir = extractSubmission(zip); // a temp folder with 01-chain-rule.ts, ...
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type * as Fflate from "fflate";
+import { tempDir } from "./sandbox";
 
 /** fflate, loaded on first use (the library re-exports the grader; loading it must stay cheap). */
 function fflate(): typeof Fflate {
@@ -47,7 +47,7 @@ export function writeSubmission(root: string, outFile: string): string[] {
  * extractFolder("/autograder/submission");
  */
 export function extractFolder(dir: string): string {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gradwork-submission-"));
+  const out = tempDir("gradwork-submission-");
   const found = new Map<string, string>();
   const walk = (d: string, depth: number) => {
     for (const n of fs.readdirSync(d).sort()) {
@@ -86,7 +86,7 @@ export function extractSubmission(zipFile: string): string {
   } catch (e) {
     throw new Error(`${zipFile} is not a readable zip archive: ${(e as Error).message}`);
   }
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gradwork-submission-"));
+  const out = tempDir("gradwork-submission-");
   const names = Object.keys(files).sort((a, b) => Number(a.includes("exercises/")) - Number(b.includes("exercises/")));
   for (const name of names) {
     const base = path.posix.basename(name.replace(/\\/g, "/"));

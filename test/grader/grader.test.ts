@@ -131,8 +131,27 @@ task("2.1", "prepared: a prepare that throws", 1, {
   });
 
   it("rejects an unknown option with a clear message", () => {
-    expect(() => execFileSync(process.execPath, [cli, "--frobnicate"], { encoding: "utf8", stdio: "pipe" })).toThrow(/unknown argument "--frobnicate"/);
+    expect(() => execFileSync(process.execPath, [cli, "--frobnicate"], { encoding: "utf8", stdio: "pipe" })).toThrow(/Unknown option '--frobnicate'.*\(see --help\)/);
+    expect(() => execFileSync(process.execPath, [cli, "--jobs", "zero"], { encoding: "utf8", stdio: "pipe" })).toThrow(/--jobs needs a positive number, got "zero" \(see --help\)/);
   });
+
+  it("takes --task=1.1, -t 1.2, comma lists, -v and -h", () => {
+    const r = grade(["--solutions", "--task=1.1", "-t", "1.2,1.3"]);
+    expect([...new Set(r.tests.map((t: any) => t.number.split(".").slice(0, 2).join(".")))]).toEqual(["1.1", "1.2", "1.3"]);
+    expect(execFileSync(process.execPath, [cli, "-v"], { encoding: "utf8" }).trim()).toBe(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version);
+    expect(execFileSync(process.execPath, [cli, "-h"], { encoding: "utf8" })).toMatch(/--require-isolation/);
+  });
+
+  it("grades the solutions 100 % and the stubs 0 % from folders outside the repository", () => {
+    for (const [src, full] of [["solutions", true], ["exercises", false]] as const) {
+      const dir = path.join(tmp, `elsewhere-${src}`);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const n of fs.readdirSync(path.join(root, src))) fs.copyFileSync(path.join(root, src, n), path.join(dir, n));
+      const r = grade(["--target", dir]);
+      expect(r.score).toBe(full ? solutions.score : 0);
+      expect(r.tests.reduce((a: number, t: any) => a + t.max_score, 0)).toBe(solutions.score);
+    }
+  }, 240_000);
 });
 
 describe("submissions", () => {
@@ -159,7 +178,7 @@ describe("submissions", () => {
     const csv = path.join(tmp, "scores.csv");
     execFileSync(process.execPath, [cli, "--batch", dir, "--csv", csv, "--task", "1,2"], { encoding: "utf8" });
     const [head, ...rows] = fs.readFileSync(csv, "utf8").trim().split("\n");
-    expect(head).toBe("submission,score,max_score,task 1.1,task 1.2,task 1.3,task 2.1,task 2.2,task 2.3,task 2.4,error");
+    expect(head).toBe("submission,score,max_score,task 1.1,task 1.2,task 1.3,task 2.1,task 2.2,task 2.3,task 2.4,seconds,isolation,error");
     const cells = rows.map((r) => r.split(","));
     expect(cells.map((c) => c[0])).toEqual(["alice.zip", "bob.zip", "carol.zip"]);
     expect(cells[0][1]).toBe(cells[0][2]);
