@@ -304,8 +304,33 @@ export function testSources(opts: Pick<GradeOptions, "tests" | "publicTests">, r
   return readTestSources(dirs, { runSide });
 }
 
-function describeError(err: { kind: string; message: string }): { status: TestResult["status"]; output: string } {
-  if (err.kind === "not-implemented") return { status: "not-implemented", output: `Not implemented yet: ${err.message.split("\n")[0].replace(/^NotImplementedError: /, "")}` };
+/**
+ * The inputs of a test, short enough to read and redo by hand: numbers rounded, long arrays and typed
+ * arrays summarized, withheld fields left out.
+ */
+export function describeInputs(input: unknown, withhold: readonly string[] = []): string {
+  if (input === undefined) return "";
+  const show = (v: unknown, depth: number): string => {
+    if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+    if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
+    if (v === null || typeof v !== "object") return String(v);
+    if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<number>).length})`;
+    if (depth > 3) return "…";
+    if (Array.isArray(v)) return v.length > 12 ? `[${v.slice(0, 6).map((x) => show(x, depth + 1)).join(", ")}, … ${v.length} items]` : `[${v.map((x) => show(x, depth + 1)).join(", ")}]`;
+    const keys = Object.keys(v).filter((k) => depth > 0 || !withhold.includes(k));
+    return `{ ${keys.map((k) => `${k}: ${show((v as Record<string, unknown>)[k], depth + 1)}`).join(", ")} }`;
+  };
+  const text = show(input, 0);
+  return text.length > 600 ? text.slice(0, 600) + " …" : text;
+}
+
+function describeError(err: { kind: string; message: string }, taskId: string): { status: TestResult["status"]; output: string } {
+  if (err.kind === "not-implemented") {
+    const what = err.message.split("\n")[0].replace(/^NotImplementedError: /, "");
+    const other = /Task (\d+\.\d+)/.exec(what)?.[1];
+    if (other && other !== taskId) return { status: "not-implemented", output: `This test also calls task ${other}, which is not implemented yet` };
+    return { status: "not-implemented", output: `Not implemented yet: ${what}` };
+  }
   if (/^(LoadError|MissingFile): /.test(err.message)) return { status: "error", output: err.message.replace(/^(LoadError|MissingFile): /, "") };
   if (err.kind === "non-error") return { status: "error", output: `Your code ${err.message}` };
   return { status: "error", output: `Your code raised ${err.message}` };
@@ -475,7 +500,7 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
       }
       const m = o.msg;
       if (!m.ok) {
-        const d = describeError(m.error ?? { kind: "error", message: "unknown error" });
+        const d = describeError(m.error ?? { kind: "error", message: "unknown error" }, t.id);
         record(d.status, 0, d.output);
         continue;
       }
@@ -485,15 +510,13 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
       } catch (e) {
         const isCheck = e instanceof harness.CheckFailure;
         const timedOut = (e as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT";
-        record(
-          "failed",
-          0,
-          isCheck
-            ? `Wrong result: ${(e as Error).message}`
-            : timedOut
-              ? `Wrong result: checking it took longer than ${checkSeconds} s`
-              : `Wrong result (the check could not read it): ${(e as Error)?.message ?? String(e)}`,
-        );
+        const shown = describeInputs(input, t.withhold);
+        const why = isCheck
+          ? `Wrong result: ${(e as Error).message}`
+          : timedOut
+            ? `Wrong result: checking it took longer than ${checkSeconds} s`
+            : `Wrong result (the check could not read it): ${(e as Error)?.message ?? String(e)}`;
+        record("failed", 0, shown ? `${why}\nInputs: ${shown}` : why);
       }
     }
     if (typed) {
