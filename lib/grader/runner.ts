@@ -347,7 +347,7 @@ export function listTests(opts: Pick<GradeOptions, "tests" | "publicTests" | "ta
 }
 
 /** Run a trusted check with a time limit (the watchdog stops it even inside a loop). */
-function boundedCheck(t: TaskTest, observed: unknown, input: unknown, seconds: number): void | string {
+export function boundedCheck(t: TaskTest, observed: unknown, input: unknown, seconds: number): void | string {
   const ctx = vm.createContext({ check: t.check, observed, input });
   return new vm.Script("check(observed, input)").runInContext(ctx, { timeout: seconds * 1000 }) as void | string;
 }

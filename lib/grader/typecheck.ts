@@ -17,7 +17,6 @@ const waiting = new Map<number, (r: { errors: Record<string, string[]>; checked:
 
 function start(): Worker {
   const w = new Worker(path.join(__dirname, "typecheck-worker.js"));
-  w.unref();
   w.on("message", (m: { id: number; errors: Record<string, string[]>; checked: boolean }) => {
     waiting.get(m.id)?.({ errors: m.errors, checked: m.checked });
     waiting.delete(m.id);
@@ -29,6 +28,9 @@ function start(): Worker {
   };
   w.on("error", fail);
   w.on("exit", fail);
+  // After the listeners (adding a "message" listener refs the worker): a waiting worker never keeps the
+  // grader's process alive; a pending check is held by its own timer.
+  w.unref();
   return w;
 }
 

@@ -43,3 +43,14 @@ describe("runSideSource", () => {
     expect(out).not.toMatch(/testLabels\[|gradingImages\(|acc >= THRESHOLD/);
   });
 });
+
+describe("checks in the grader", () => {
+  it("stop after their time limit, even in an endless loop", async () => {
+    const { boundedCheck } = await import("../../lib/grader/runner");
+    const t = { check: () => { for (;;) {} } } as any;
+    const t0 = Date.now();
+    expect(() => boundedCheck(t, 1, undefined, 0.3)).toThrow(expect.objectContaining({ code: "ERR_SCRIPT_EXECUTION_TIMEOUT" }));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(boundedCheck({ check: (got: number) => (got === 2 ? "fine" : undefined) } as any, 2, undefined, 1)).toBe("fine");
+  });
+});
