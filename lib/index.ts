@@ -44,7 +44,7 @@ export type { ValueLike, ValueRow, DrawOptions, RankDir } from "./scalar";
 
 export * as plot from "./plot";
 export { check } from "./notebook";
-export { gradeTasks, checkTask } from "./grader";
+export { gradeTasks, checkTask } from "./grader/notebook";
 export * as data from "./data";
 export { save, load, saveTensors, loadTensors, loadMetadata, SafetensorsError } from "./io/safetensors";
 export * as train from "./train";

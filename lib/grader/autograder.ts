@@ -1,5 +1,5 @@
 /**
- * The Gradescope autograder bundle: `setup.sh` (installs Node 20 and the package on Gradescope's Ubuntu
+ * The Gradescope autograder bundle: `setup.sh` (installs Node 24 LTS, bubblewrap and the package on Gradescope's Ubuntu
  * image, and downloads CIFAR-10 for task 5.4), `run_autograder` (grades /autograder/submission into /autograder/results/results.json) and
  * the sources they need (built dist/, public task tests, optional hidden tests). The reference
  * solutions are never included.
@@ -18,16 +18,18 @@ function fflate(): typeof Fflate {
 
 /** setup.sh: run once by Gradescope when the autograder image is built. */
 export const SETUP_SH = `#!/usr/bin/env bash
-# Gradescope image setup for the gradwork autograder (Ubuntu). Installs Node.js 20 from NodeSource when
-# the image has no Node >= 20, then the package's locked dependencies (no install scripts: dist/ is prebuilt).
+# Gradescope image setup for the gradwork autograder (Ubuntu). Installs Node.js 24 (the current LTS) from
+# NodeSource when the image has no Node >= 24, bubblewrap and util-linux (the sandbox: bwrap where the
+# container allows namespaces, else setpriv to an unprivileged uid), then the package's locked
+# dependencies (no install scripts: dist/ is prebuilt).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends ca-certificates curl gnupg
+apt-get install -y --no-install-recommends ca-certificates curl gnupg bubblewrap util-linux
 major=0
 if command -v node >/dev/null 2>&1; then major="$(node -p 'process.versions.node.split(".")[0]')"; fi
-if [ "$major" -lt 20 ]; then
-  curl -fsSL https://deb.nodesource.com/setup_20.x | bash -
+if [ "$major" -lt 24 ]; then
+  curl -fsSL https://deb.nodesource.com/setup_24.x | bash -
   apt-get install -y nodejs
 fi
 cd /autograder/source
@@ -49,7 +51,9 @@ mkdir -p "$ROOT/results"
 extra=()
 if [ -d "$SRC/hidden-tests" ]; then extra=(--tests "$SRC/hidden-tests"); fi
 cd "$SRC"
-if ! node dist/grader/cli.js --submission-dir "$ROOT/submission" "\${extra[@]}" --out "$ROOT/results/results.json"; then
+# The strongest isolation this container allows (bubblewrap where namespaces are permitted, else an
+# unprivileged uid); results.json says which one graded the submission.
+if ! node dist/grader/cli.js --submission-dir "$ROOT/submission" "\${extra[@]}" --no-require-isolation --out "$ROOT/results/results.json"; then
   if [ ! -s "$ROOT/results/results.json" ]; then
     printf '%s\\n' '{"score":0,"execution_time":0,"output":"The autograder failed before it could grade this submission; please contact the course staff.","tests":[]}' > "$ROOT/results/results.json"
   fi

@@ -1,12 +1,15 @@
 /**
  * Entry point of the sandboxed grading process (started by the runner, never imported).
  *
- * It receives the transpiled task tests over IPC before any student code is loaded, then runs one test
- * at a time on request and answers with plain data or a description of what the student's code threw.
- * It never decides a score: the trusted parent checks the data.
+ * It receives the run side of the task tests (see `runSideSource`: no checks, no expected values)
+ * over its channel (fd 3, see ipc.ts) before any student code is loaded, then runs one test at a time
+ * on request, with the inputs the grader built, and answers with plain data or a description of what
+ * the student's code threw. It never decides a score: the trusted parent checks the data.
  */
 import * as path from "node:path";
+import * as fsIo from "node:fs";
 import { createRequire } from "node:module";
+import { encode, FrameReader, decode } from "./ipc";
 import * as harness from "./harness";
 import { compileTests, type TestSource } from "./loader";
 import type { TaskTest } from "./harness";
@@ -26,8 +29,32 @@ import type { TaskTest } from "./harness";
   }) as typeof fs.existsSync;
 }
 
-// Intrinsics captured before student code can touch them.
-const send = process.send!.bind(process);
+// The channel (fd 3, a socket the grader made) through plain fd reads and writes: from Node 25 the
+// permission model refuses net.Socket without --allow-net, and the sandbox keeps the network closed.
+// Captured, with the intrinsics, before student code can touch them.
+const CHANNEL_FD = 3;
+const writeSync = fsIo.writeSync;
+const readFd = fsIo.read;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const write = (buf: Buffer): void => {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(CHANNEL_FD, buf, off, buf.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Atomics.wait(pause, 0, 0, 2);
+    }
+  }
+};
+const encodeFrame = encode;
+const send = (m: unknown): void => {
+  try {
+    write(encodeFrame(m));
+  } catch (e) {
+    write(encodeFrame({ type: "result", token: (m as { token?: string }).token, ok: false, error: { kind: "error", message: `the result could not be sent: ${(e as Error).message}` } }));
+  }
+};
 const isArray = Array.isArray;
 const objectKeys = Object.keys;
 const isView = ArrayBuffer.isView;
@@ -35,8 +62,8 @@ const StringFn = String;
 const now = Date.now;
 
 type Init = { type: "init"; sources: TestSource[]; studentDir: string; backend?: string };
-/** `input` is the test's prepared input when `shipped` (built by the grader, see TaskSpec.prepare). */
-type Run = { type: "run"; index: number; token: string; shipped?: boolean; input?: unknown };
+/** `input` is the test's input, built by the grader (inputs() or prepare()) with withheld fields removed. */
+type Run = { type: "run"; index: number; token: string; input?: unknown };
 
 let tests: TaskTest[] = [];
 let studentDir = "";
@@ -141,8 +168,7 @@ async function runTest(msg: Run): Promise<void> {
     if (!loaded.has(t.module)) send({ type: "loading", token: msg.token, module: t.module });
     const mod = loadModule(t.module);
     send({ type: "started", token: msg.token });
-    if (t.prepare && !msg.shipped) throw new Error(`test ${t.id} "${t.name}" prepares its inputs in the grader, but none arrived`);
-    let out = t.run(mod, msg.shipped ? msg.input : t.inputs());
+    let out = t.run(mod, msg.input);
     if (out !== null && typeof out === "object" && typeof (out as any).then === "function") out = await out;
     const data = toPlain(out, 0, { n: LIMIT });
     send({ type: "result", token: msg.token, ok: true, data, ms: now() - start });
@@ -158,7 +184,22 @@ process.on("unhandledRejection", (e) => {
   process.stderr.write(`[grader] unhandled promise rejection in the submission (ignored): ${describeThrown(e).message}\n`);
 });
 
-process.on("message", (m: Init | Run) => {
+const reader = new FrameReader(256 * 1024 * 1024);
+const chunk = Buffer.alloc(1 << 20);
+function readLoop(): void {
+  readFd(CHANNEL_FD, chunk, 0, chunk.length, null, (err, n) => {
+    if (err) {
+      if (err.code === "EAGAIN") return void setTimeout(readLoop, 2);
+      process.exit(70);
+    }
+    if (n === 0) process.exit(0); // the grader closed the channel
+    for (const f of reader.push(Buffer.from(chunk.subarray(0, n)))) onMessage(decode(f, { depth: 64, items: 64_000_000 }));
+    readLoop();
+  });
+}
+readLoop();
+
+function onMessage(m: Init | Run): void {
   if (m.type === "init") {
     try {
       studentDir = m.studentDir;
@@ -175,4 +216,4 @@ process.on("message", (m: Init | Run) => {
   } else if (m.type === "run") {
     void runTest(m);
   }
-});
+}

@@ -3,7 +3,7 @@
  * process, so edited exercise files are always graded as they are on disk now.
  *
  * @example
- * import { gradeTasks, checkTask } from "gradwork/dist/grader";
+ * import { gradeTasks, checkTask } from "gradwork/grader";
  * const r = await gradeTasks({ target: "exercises", tasks: ["4.2"] });
  * console.log(r.score, r.maxScore);
  * await checkTask("2.1"); // grades and shows a pass/fail table in the notebook
@@ -18,6 +18,8 @@ export type { GradeOptions, GradeReport, TestResult, TaskSummary } from "./runne
 export { formatTable, toGradescope, toHtml, toCsv } from "./report";
 export { writeSubmission, extractSubmission, extractFolder } from "./submission";
 export { writeAutograderZip } from "./autograder";
+export { gradeBatch, availableCpus } from "./batch";
+export { isolation, type IsolationLevel } from "./isolation";
 export { NotImplementedError, CheckFailure } from "./errors";
 
 /** Options of `gradeTasks`. */

@@ -7,14 +7,19 @@
  * const report = await grade({ target: "solutions", tasks: ["2.1"] });
  * console.log(report.score, "/", report.maxScore);
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as vm from "node:vm";
 import { randomBytes } from "node:crypto";
 import * as harness from "./harness";
 import type { TaskTest, Visibility } from "./harness";
-import { compileTests, readTestSources, type TestSource } from "./loader";
-import { makeSandbox, repoRoot } from "./sandbox";
+import { compileTests, readTestSources, typescript, type TestSource } from "./loader";
+import { cleanStale, libraryImage, makeSandbox, repoRoot } from "./sandbox";
+import { compileSubmission } from "./compile";
+import { typeCheck } from "./typecheck";
+import { ChannelError, decode, encode, FrameReader, MAX_FRAME_BYTES } from "./ipc";
+import { isolation, LEVELS, permissionFlag, sandboxCommand, type IsolationLevel } from "./isolation";
 
 /** Options of `grade`. */
 export interface GradeOptions {
@@ -32,6 +37,15 @@ export interface GradeOptions {
   totalTimeout?: number;
   /** Heap limit of the child in MB (default 1024); the child is also killed above 2× this resident size. */
   memoryMb?: number;
+  /**
+   * Refuse to grade below this isolation level (see isolation.ts). `true` means "bubblewrap".
+   * Default: "bubblewrap" when extra (hidden) tests are used, else none.
+   */
+  requireIsolation?: boolean | IsolationLevel;
+  /** Seconds a test's check may take in the grader (default 20). */
+  checkTimeout?: number;
+  /** Type-check the submission (default true; syntax is always checked). */
+  typeCheck?: boolean;
   /** Called after each test. */
   onResult?: (r: TestResult) => void;
 }
@@ -71,58 +85,92 @@ export interface GradeReport {
   studentOutput: string;
   /** Files found in the submission. */
   files: string[];
+  /** How the submission was isolated. */
+  isolation: { level: IsolationLevel; detail: string };
+  /** Compile errors by file (files that compiled are absent). */
+  compileErrors: Record<string, string[]>;
+  /** False when the typescript package was missing and files were only parsed. */
+  typeChecked: boolean;
 }
 
 type Outcome =
   | { kind: "result"; msg: any }
   | { kind: "timeout"; loading: string | null }
   | { kind: "exit"; code: number | null; signal: string | null; loading: string | null }
-  | { kind: "memory"; rssMb: number };
+  | { kind: "memory"; rssMb: number }
+  | { kind: "channel"; message: string };
 
 const OUTPUT_LIMIT = 20_000;
 
+/** Resident memory of a process and its descendants (Linux), in MB. */
+function treeRssMb(pid: number): number {
+  let kb = 0;
+  const seen = new Set<number>();
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, "utf8"));
+      if (m) kb += Number(m[1]);
+      for (const t of fs.readdirSync(`/proc/${p}/task`)) {
+        for (const c of fs.readFileSync(`/proc/${p}/task/${t}/children`, "utf8").split(" ")) if (c.trim()) stack.push(Number(c));
+      }
+    } catch {
+      /* gone */
+    }
+  }
+  return kb / 1024;
+}
+
+/** The sandboxed process, spoken to over fd 3 (see ipc.ts); nothing it sends is trusted. */
 class Child {
   proc: ChildProcess;
-  ready: Promise<void>;
+  ready: Promise<string[]>;
   private pending: { token: string; done: (o: Outcome) => void; loading: string | null } | null = null;
   private exited: { code: number | null; signal: string | null } | null = null;
   private memTimer: NodeJS.Timeout | undefined;
+  private channelError: string | null = null;
+  private onReady: ((m: any) => void) | null = null;
 
-  constructor(sandboxDir: string, studentDir: string, workDir: string, sources: TestSource[], memoryMb: number, out: { text: string }) {
-    const dist = fs.realpathSync(path.join(repoRoot(), "dist"));
-    const entry = path.join(dist, "grader", "child.js");
-    if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
-    this.proc = fork(entry, [], {
-      cwd: workDir,
-      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", GRADWORK_GRADING: "1" },
-      execArgv: [
-        `--max-old-space-size=${memoryMb}`,
-        "--experimental-permission",
-        `--allow-fs-read=${sandboxDir}/*`,
-        `--allow-fs-read=${dist}/*`,
-        // A folder given without "/*" is readable with everything under it (and a symlinked package
-        // folder can be read as a link). Giving both forms trips an assertion in Node 20.
-        ...runtimeDependencyDirs().map((d) => `--allow-fs-read=${d}`),
-        "--allow-worker",
-        "--disable-warning=ExperimentalWarning",
-        // Worker threads (the cpu backend's pool) stay under the same permission model in Node 20.
-        "--disable-warning=SecurityWarning",
-      ],
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      serialization: "advanced",
+  constructor(box: { studentDir: string; workDir: string; modulesDir: string; dir: string }, sources: TestSource[], memoryMb: number, cpuSeconds: number, out: { text: string }) {
+    const iso = isolation();
+    const readable = iso.level === "bubblewrap" ? ["/sandbox/*"] : [`${box.dir}/*`, `${box.modulesDir}/*`];
+    const nodeArgs = [
+      `--max-old-space-size=${memoryMb}`,
+      permissionFlag(),
+      ...readable.map((r) => `--allow-fs-read=${r}`),
+      "--allow-worker",
+      ...(process.allowedNodeEnvironmentFlags.has("--disable-sigusr1") ? ["--disable-sigusr1"] : []),
+      "--disable-warning=ExperimentalWarning",
+      // Worker threads (the cpu backend's pool) stay under the same permission model.
+      "--disable-warning=SecurityWarning",
+    ];
+    const cmd = sandboxCommand(iso, { ...box, nodeArgs, entry: "dist/grader/child.js", cpuSeconds });
+    this.proc = spawn(cmd.file, cmd.args, {
+      cwd: iso.level === "bubblewrap" ? "/" : box.workDir,
+      env: { PATH: "/usr/bin:/bin", NODE_ENV: "production", GRADWORK_GRADING: "1", HOME: cmd.workDir },
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
     const collect = (d: Buffer) => {
       if (out.text.length < OUTPUT_LIMIT) out.text += d.toString("utf8").slice(0, OUTPUT_LIMIT - out.text.length);
     };
     this.proc.stdout!.on("data", collect);
     this.proc.stderr!.on("data", collect);
-    this.proc.on("message", (m: any) => {
-      const p = this.pending;
-      if (!p || m === null || typeof m !== "object" || m.token !== p.token) return;
-      if (m.type === "loading") p.loading = String(m.module);
-      else if (m.type === "started") p.loading = null;
-      else if (m.type === "result") this.settle({ kind: "result", msg: m });
+    const channel = this.proc.stdio[3] as import("node:net").Socket;
+    const reader = new FrameReader(MAX_FRAME_BYTES);
+    channel.on("data", (chunk: Buffer) => {
+      if (this.channelError) return;
+      try {
+        for (const f of reader.push(chunk)) this.onMessage(decode(f));
+      } catch (e) {
+        this.channelError = e instanceof ChannelError ? e.message : `unreadable message (${(e as Error).message})`;
+        this.settle({ kind: "channel", message: this.channelError });
+        this.kill();
+      }
     });
+    channel.on("error", () => {});
     this.proc.on("exit", (code, signal) => {
       this.exited = { code, signal };
       clearInterval(this.memTimer);
@@ -130,42 +178,57 @@ class Child {
       if (p) this.settle({ kind: "exit", code, signal, loading: p.loading });
     });
     this.proc.on("error", () => {});
-    const statusFile = `/proc/${this.proc.pid}/status`;
-    if (fs.existsSync(statusFile)) {
+    const pid = this.proc.pid;
+    if (pid && fs.existsSync(`/proc/${pid}/status`)) {
       this.memTimer = setInterval(() => {
-        try {
-          const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(statusFile, "utf8"));
-          const rssMb = m ? Number(m[1]) / 1024 : 0;
-          if (rssMb > 2 * memoryMb && this.pending) {
-            this.settle({ kind: "memory", rssMb });
-            this.kill();
-          }
-        } catch {
-          /* process gone */
+        const rssMb = treeRssMb(pid);
+        if (rssMb > 2 * memoryMb && this.pending) {
+          this.settle({ kind: "memory", rssMb });
+          this.kill();
         }
       }, 200);
       this.memTimer.unref();
     }
     this.ready = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the grading process did not start within 30 s")), 30_000);
-      const onMsg = (m: any) => {
-        if (m && m.type === "ready") {
+      const timer = setTimeout(() => {
+        reject(new Error("the grading process did not start within 30 s"));
+        this.kill();
+      }, 30_000);
+      this.onReady = (m: any) => {
+        if (m.type === "ready" && Array.isArray(m.ids) && m.ids.every((x: unknown) => typeof x === "string")) {
           clearTimeout(timer);
-          this.proc.off("message", onMsg);
-          resolve();
-        } else if (m && m.type === "init-error") {
+          resolve(m.ids);
+        } else if (m.type === "init-error") {
           clearTimeout(timer);
-          reject(new Error(`loading the library and the tests failed: ${String(m.message)}`));
+          reject(new Error(`loading the library and the tests failed: ${String(m.message).slice(0, 2000)}`));
         }
       };
-      this.proc.on("message", onMsg);
-      this.proc.once("exit", (code) => {
+      this.proc.once("exit", (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`the grading process stopped during start-up (exit code ${code})`));
+        reject(new Error(`the grading process stopped during start-up (exit code ${code}${signal ? `, signal ${signal}` : ""}): ${out.text.slice(0, 800)}`));
       });
-      this.proc.send({ type: "init", sources, studentDir });
+      channel.write(encode({ type: "init", sources, studentDir: cmd.studentDir }));
     });
     this.ready.catch(() => {});
+  }
+
+  private onMessage(m: any): void {
+    if (m === null || typeof m !== "object" || Array.isArray(m) || typeof m.type !== "string") throw new ChannelError("a message has no type");
+    if (this.onReady && (m.type === "ready" || m.type === "init-error")) {
+      const f = this.onReady;
+      this.onReady = null;
+      return f(m);
+    }
+    const p = this.pending;
+    if (!p || m.token !== p.token) return;
+    if (m.type === "loading") p.loading = String(m.module).slice(0, 200);
+    else if (m.type === "started") p.loading = null;
+    else if (m.type === "result") {
+      if (typeof m.ok !== "boolean") throw new ChannelError("a result has no ok field");
+      if (!m.ok && (m.error === null || typeof m.error !== "object" || typeof m.error.message !== "string" || typeof m.error.kind !== "string")) throw new ChannelError("an error result is malformed");
+      if (!m.ok) m.error = { kind: m.error.kind.slice(0, 40), message: m.error.message.slice(0, 4000) };
+      this.settle({ kind: "result", msg: m });
+    }
   }
 
   get alive(): boolean {
@@ -179,8 +242,8 @@ class Child {
     p.done(o);
   }
 
-  /** Run test `index`; `shipped` (when given) is its prepared input, sent along instead of the child building it. */
-  run(index: number, timeoutMs: number, shipped?: { value: unknown }): Promise<Outcome> {
+  /** Run test `index` on `input` (built by the grader, withheld fields removed). */
+  run(index: number, timeoutMs: number, input: unknown): Promise<Outcome> {
     const token = randomBytes(12).toString("hex");
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -196,9 +259,15 @@ class Child {
           resolve(o);
         },
       };
+      if (this.channelError) return this.settle({ kind: "channel", message: this.channelError });
       if (!this.alive) return this.settle({ kind: "exit", code: this.exited!.code, signal: this.exited!.signal, loading: null });
-      // "advanced" serialization: typed arrays and Buffers travel as binary (a Buffer arrives as a Uint8Array).
-      this.proc.send(shipped ? { type: "run", index, token, shipped: true, input: shipped.value } : { type: "run", index, token });
+      let frame: Buffer;
+      try {
+        frame = encode({ type: "run", index, token, input });
+      } catch (e) {
+        return this.settle({ kind: "channel", message: `the test's input could not be sent: ${(e as Error).message}` });
+      }
+      (this.proc.stdio[3] as import("node:net").Socket).write(frame);
     });
   }
 
@@ -206,32 +275,6 @@ class Child {
     clearInterval(this.memTimer);
     if (this.alive) this.proc.kill("SIGKILL");
   }
-}
-
-/**
- * Real paths of the library's runtime dependencies (public npm packages the built library may load),
- * readable by the sandbox. Never the package's own self-link, which points at the repository root.
- */
-function runtimeDependencyDirs(): string[] {
-  const root = repoRoot();
-  const deps = Object.keys(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).dependencies ?? {});
-  const out: string[] = [];
-  for (const name of deps) {
-    if (name === "gradwork") continue;
-    let dir: string;
-    try {
-      dir = path.join(root, "node_modules", name);
-      if (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(require.resolve(`${name}/package.json`, { paths: [root] }));
-    } catch {
-      continue; // not installed, or its package.json is not exported
-    }
-    // Both the path module resolution looks at and its real path (node_modules may hold symlinks).
-    for (const d of new Set([dir, fs.realpathSync(dir)])) {
-      if (!path.relative(d, root).startsWith("..")) continue; // d is the root or holds it: never
-      out.push(d);
-    }
-  }
-  return out;
 }
 
 /** A shallow copy of a prepared input without the fields the sandbox must not see. */
@@ -252,20 +295,71 @@ function loadParentTests(sources: TestSource[]): TaskTest[] {
   return compileTests(sources, { gradwork, harness });
 }
 
-/** Read the public and extra test folders. */
-export function testSources(opts: Pick<GradeOptions, "tests" | "publicTests">): TestSource[] {
+/** Read the public and extra test folders (`runSide`: the sandbox's half only, see `runSideSource`). */
+export function testSources(opts: Pick<GradeOptions, "tests" | "publicTests">, runSide = false): TestSource[] {
   const root = repoRoot();
   const dirs: { dir: string; visibility?: Visibility; label?: string }[] = [];
   if (opts.publicTests !== false) dirs.push({ dir: path.join(root, "test", "tasks"), label: "test/tasks" });
   for (const d of opts.tests ?? []) dirs.push({ dir: path.resolve(d), visibility: "after_due_date", label: `extra:${path.basename(path.resolve(d))}` });
-  return readTestSources(dirs);
+  return readTestSources(dirs, { runSide });
 }
 
-function describeError(err: { kind: string; message: string }): { status: TestResult["status"]; output: string } {
-  if (err.kind === "not-implemented") return { status: "not-implemented", output: `Not implemented yet: ${err.message.split("\n")[0].replace(/^NotImplementedError: /, "")}` };
+/**
+ * The inputs of a test, short enough to read and redo by hand: numbers rounded, long arrays and typed
+ * arrays summarized, withheld fields left out.
+ */
+export function describeInputs(input: unknown, withhold: readonly string[] = []): string {
+  if (input === undefined) return "";
+  const show = (v: unknown, depth: number): string => {
+    if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+    if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
+    if (v === null || typeof v !== "object") return String(v);
+    if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<number>).length})`;
+    if (depth > 3) return "…";
+    if (Array.isArray(v)) return v.length > 12 ? `[${v.slice(0, 6).map((x) => show(x, depth + 1)).join(", ")}, … ${v.length} items]` : `[${v.map((x) => show(x, depth + 1)).join(", ")}]`;
+    const keys = Object.keys(v).filter((k) => depth > 0 || !withhold.includes(k));
+    return `{ ${keys.map((k) => `${k}: ${show((v as Record<string, unknown>)[k], depth + 1)}`).join(", ")} }`;
+  };
+  const text = show(input, 0);
+  return text.length > 600 ? text.slice(0, 600) + " …" : text;
+}
+
+function describeError(err: { kind: string; message: string }, taskId: string): { status: TestResult["status"]; output: string } {
+  if (err.kind === "not-implemented") {
+    const what = err.message.split("\n")[0].replace(/^NotImplementedError: /, "");
+    const other = /Task (\d+\.\d+)/.exec(what)?.[1];
+    if (other && other !== taskId) return { status: "not-implemented", output: `This test also calls task ${other}, which is not implemented yet` };
+    return { status: "not-implemented", output: `Not implemented yet: ${what}` };
+  }
   if (/^(LoadError|MissingFile): /.test(err.message)) return { status: "error", output: err.message.replace(/^(LoadError|MissingFile): /, "") };
   if (err.kind === "non-error") return { status: "error", output: `Your code ${err.message}` };
   return { status: "error", output: `Your code raised ${err.message}` };
+}
+
+/**
+ * The tests `opts` selects (loaded in this process; nothing runs).
+ *
+ * @example
+ * listTests({ tasks: ["4"] }).map((t) => t.id); // ["4.1", "4.1", "4.2", ...]
+ */
+export function listTests(opts: Pick<GradeOptions, "tests" | "publicTests" | "tasks">): TaskTest[] {
+  return loadParentTests(testSources(opts)).filter((t) => selected(t, opts.tasks));
+}
+
+/** Run a trusted check with a time limit (the watchdog stops it even inside a loop). */
+export function boundedCheck(t: TaskTest, observed: unknown, input: unknown, seconds: number): void | string {
+  const ctx = vm.createContext({ check: t.check, observed, input });
+  return new vm.Script("check(observed, input)").runInContext(ctx, { timeout: seconds * 1000 }) as void | string;
+}
+
+let cleaned = false;
+let sigusr1Guard = false;
+
+/** Which level `opts` demands, or null. */
+function required(opts: GradeOptions): IsolationLevel | null {
+  const r = opts.requireIsolation ?? ((opts.tests?.length ?? 0) > 0 ? "bubblewrap" : false);
+  if (r === false) return null;
+  return r === true ? "bubblewrap" : r;
 }
 
 /**
@@ -277,25 +371,55 @@ function describeError(err: { kind: string; message: string }): { status: TestRe
 export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
   const t0 = Date.now();
   const root = repoRoot();
+  if (!cleaned) {
+    cleaned = true;
+    cleanStale();
+  }
+  if (!sigusr1Guard) {
+    // Without a pid namespace, a child of the same user could send SIGUSR1 to open our inspector: a
+    // listener turns that default off.
+    sigusr1Guard = true;
+    process.on("SIGUSR1", () => {});
+  }
+  const iso = isolation();
+  const need = required(opts);
+  if (need && LEVELS.indexOf(iso.level) < LEVELS.indexOf(need))
+    throw new Error(`refusing to grade: isolation "${need}" is required (hidden tests are used, or --require-isolation) but this machine allows only "${iso.level}" (${iso.detail}). Install bubblewrap (apt-get install bubblewrap), or pass --no-require-isolation to accept the weaker level.`);
   const target = path.resolve(opts.target ?? path.join(root, "exercises"));
   const sources = testSources(opts);
   const all = loadParentTests(sources);
-  // The child compiles the same sources in the same order, so a test is addressed by its index in `all`.
+  const runSources = testSources(opts, true);
+  // The child compiles the run side of the same sources in the same order: a test is addressed by its index in `all`.
   const indexOf = new Map(all.map((t, i) => [t, i] as const));
   const tests = all.filter((t) => selected(t, opts.tasks));
   if (opts.tasks?.length && tests.length === 0) throw new Error(`no task tests match --task ${opts.tasks.join(",")}`);
   const taskBudget = new Map<string, number>();
   const perTask = (opts.taskTimeout ?? 30) * 1000;
-  const deadline = t0 + (opts.totalTimeout ?? 600) * 1000;
+  const totalSeconds = opts.totalTimeout ?? 600;
+  const deadline = t0 + totalSeconds * 1000;
   const memoryMb = opts.memoryMb ?? 1024;
-  const box = makeSandbox(target, root);
+  const checkSeconds = opts.checkTimeout ?? 20;
+  const box = makeSandbox(target, libraryImage(root));
   const out = { text: "" };
   const results: TestResult[] = [];
   const brokenModules = new Map<string, string>();
+  const compileErrors: Record<string, string[]> = {};
+  let typeChecked = false;
   let child: Child | null = null;
   let startFailure: string | null = null;
 
   try {
+    // Syntax now (nothing that does not parse runs); type errors from a worker thread while the tests run.
+    const compiled = compileSubmission(box.sources, root, { typeCheck: false });
+    const typed = opts.typeCheck !== false && typescript() ? typeCheck(box.sources, root, Math.max(30_000, deadline - Date.now())) : null;
+    for (const f of compiled.files.values()) {
+      const mod = f.name.replace(/\.(ts|js)$/, "");
+      if (f.js !== undefined) fs.writeFileSync(path.join(box.studentDir, `${mod}.js`), f.js, { mode: 0o644 });
+      else {
+        compileErrors[f.name] = f.errors;
+        brokenModules.set(mod, `${f.name} does not compile, so its tasks were not run:\n${f.errors.join("\n")}`);
+      }
+    }
     for (const t of tests) {
       const tt0 = Date.now();
       const base = { id: t.id, name: t.name, module: t.module, file: t.file, points: t.points, visibility: t.visibility ?? "visible" } as const;
@@ -322,9 +446,11 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
         continue;
       }
       if (!child || !child.alive) {
-        child = new Child(box.dir, box.studentDir, box.workDir, sources, memoryMb, out);
+        child = new Child(box, runSources, memoryMb, totalSeconds + 30, out);
         try {
-          await child.ready;
+          const ids = await child.ready;
+          const expected = all.map((x) => `${x.id} ${x.name}`);
+          if (ids.length !== expected.length || ids.some((x, i) => x !== expected[i])) throw new Error("the sandbox's half of the task tests does not register the same tests as the grader's (a test whose name or order depends on check-only code?)");
         } catch (e) {
           startFailure = `The grader could not start the sandbox: ${(e as Error).message}`;
           child.kill();
@@ -332,18 +458,16 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
           continue;
         }
       }
-      // Grader-side inputs (e.g. a dataset the sandbox cannot read): built here, not counted in the task's time.
-      let prepared: { value: unknown } | undefined;
-      if (t.prepare) {
-        try {
-          prepared = { value: await t.prepare() };
-        } catch (e) {
-          record("grader-error", 0, `The test itself failed to prepare its data: ${(e as Error)?.message ?? String(e)}`);
-          continue;
-        }
+      // Inputs are built here, in the grader, and sent as data; prepare() is not counted in the task's time.
+      let input: unknown;
+      try {
+        input = t.prepare ? await t.prepare() : t.inputs();
+      } catch (e) {
+        record("grader-error", 0, `The test itself failed to build its inputs: ${(e as Error)?.message ?? String(e)}`);
+        continue;
       }
       const started = Date.now();
-      const o = await child.run(indexOf.get(t)!, left, prepared && { value: withheld(prepared.value, t.withhold) });
+      const o = await child.run(indexOf.get(t)!, left, withheld(input, t.withhold));
       taskBudget.set(t.id, left - (Date.now() - started));
       if (o.kind === "timeout") {
         const msg = o.loading
@@ -359,9 +483,15 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
         child = null;
         continue;
       }
+      if (o.kind === "channel") {
+        record("failed", 0, `The submission sent the grader malformed data (${o.message}); the test fails`);
+        child?.kill();
+        child = null;
+        continue;
+      }
       if (o.kind === "exit") {
         const how = o.signal
-          ? `crashed (signal ${o.signal}; usually the ${memoryMb} MB memory limit or a native crash)`
+          ? `crashed (signal ${o.signal}; usually the ${memoryMb} MB memory limit, the CPU-time limit or a native crash)`
           : `exited with code ${o.code} (did your code call process.exit()? that is not allowed)`;
         const msg = o.loading ? `Loading ${o.loading}.ts ended the grading process: it ${how}` : `The grading process ${how} during this test`;
         if (o.loading) brokenModules.set(o.loading, msg);
@@ -370,23 +500,34 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
       }
       const m = o.msg;
       if (!m.ok) {
-        const d = describeError(m.error ?? { kind: "error", message: "unknown error" });
+        const d = describeError(m.error ?? { kind: "error", message: "unknown error" }, t.id);
         record(d.status, 0, d.output);
         continue;
       }
-      let input: unknown;
       try {
-        input = prepared ? prepared.value : t.inputs();
-      } catch (e) {
-        record("grader-error", 0, `The test itself failed to build its inputs: ${(e as Error).message}`);
-        continue;
-      }
-      try {
-        const note = t.check(m.data, input);
+        const note = boundedCheck(t, m.data, input, checkSeconds);
         record("passed", t.points, typeof note === "string" && note ? `Passed: ${note}` : "Passed");
       } catch (e) {
         const isCheck = e instanceof harness.CheckFailure;
-        record("failed", 0, isCheck ? `Wrong result: ${(e as Error).message}` : `Wrong result (the check could not read it): ${(e as Error)?.message ?? String(e)}`);
+        const timedOut = (e as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+        const shown = describeInputs(input, t.withhold);
+        const why = isCheck
+          ? `Wrong result: ${(e as Error).message}`
+          : timedOut
+            ? `Wrong result: checking it took longer than ${checkSeconds} s`
+            : `Wrong result (the check could not read it): ${(e as Error)?.message ?? String(e)}`;
+        record("failed", 0, shown ? `${why}\nInputs: ${shown}` : why);
+      }
+    }
+    if (typed) {
+      const tc = await typed;
+      typeChecked = tc.checked;
+      for (const [file, errors] of Object.entries(tc.errors)) {
+        if (compileErrors[file]) continue;
+        compileErrors[file] = errors;
+        const mod = file.replace(/\.(ts|js)$/, "");
+        const msg = `${file} does not compile, so its tasks score nothing:\n${errors.join("\n")}`;
+        for (const r of results) if (r.module === mod) Object.assign(r, { status: "error", score: 0, output: msg });
       }
     }
   } finally {
@@ -395,7 +536,19 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
   }
   const score = results.reduce((a, r) => a + r.score, 0);
   const maxScore = results.reduce((a, r) => a + r.points, 0);
-  return { target, score, maxScore, tests: results, tasks: summarize(results), executionMs: Date.now() - t0, studentOutput: out.text, files: box.files };
+  return {
+    target,
+    score,
+    maxScore,
+    tests: results,
+    tasks: summarize(results),
+    executionMs: Date.now() - t0,
+    studentOutput: out.text,
+    files: box.files,
+    isolation: { level: iso.level, detail: iso.detail },
+    compileErrors,
+    typeChecked,
+  };
 }
 
 /** Sum results per task, in task order. */

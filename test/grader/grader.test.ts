@@ -20,6 +20,11 @@ function grade(args: string[], cwd = tmp): any {
   return JSON.parse(fs.readFileSync(out, "utf8"));
 }
 
+/** The total's maximum: the sum of the tests' (results.json has no top-level max_score). */
+const maxOf = (r: any): number => r.tests.reduce((a: number, t: any) => a + t.max_score, 0);
+/** "4.2" of test number "4.2.3". */
+const taskOf = (t: any): string => t.number.split(".").slice(0, 2).join(".");
+
 let solutions: any;
 let exercises: any;
 
@@ -35,12 +40,12 @@ describe("grading the reference and the stubs", () => {
   it("gives the solutions full marks on every task", () => {
     const failed = solutions.tests.filter((t: any) => t.score !== t.max_score).map((t: any) => `${t.name}: ${t.output}`);
     expect(failed).toEqual([]);
-    expect(solutions.score).toBe(solutions.max_score);
-    expect(solutions.max_score).toBeGreaterThanOrEqual(90);
+    expect(solutions.score).toBe(maxOf(solutions));
+    expect(maxOf(solutions)).toBeGreaterThanOrEqual(90);
   });
 
   it("grades task 5.4 on the CIFAR-10 subset when the course mirror is there, else on the synthetic stand-in", () => {
-    const t = solutions.tests.find((x: any) => x.number === "5.4");
+    const t = solutions.tests.find((x: any) => taskOf(x) === "5.4");
     const mirror = fs.existsSync(path.join(root, "..", "shared", "cifar10", "cifar-10-binary.tar.gz"));
     expect(t.output).toMatch(mirror ? /^Passed: test accuracy \d+\.\d % on CIFAR-10: the first 2000 training and 500 test images$/ : /^Passed: test accuracy .* on synthetic CIFAR-shaped data/);
   });
@@ -52,22 +57,27 @@ describe("grading the reference and the stubs", () => {
 
   it("gives the untouched exercises zero, every test failing as not implemented", () => {
     expect(exercises.score).toBe(0);
-    expect(exercises.max_score).toBe(solutions.max_score);
+    expect(maxOf(exercises)).toBe(maxOf(solutions));
     for (const t of exercises.tests) {
       expect(t.score, t.name).toBe(0);
-      expect(t.output, t.name).toMatch(/^Not implemented yet: Task \d+\.\d+/);
+      expect(t.output, t.name).toMatch(/^(Not implemented yet: Task \d+\.\d+|This test also calls task \d+\.\d+, which is not implemented yet)$/);
+      // a test of task 3.3 that stops in task 3.2's function says so, not "3.2 is not implemented" as if it were 3.2's test
+      if (t.output.startsWith("Not implemented yet")) expect(t.output).toBe(`Not implemented yet: Task ${taskOf(t)}`);
     }
   });
 
   it("writes results.json with Gradescope's fields", () => {
     for (const r of [solutions, exercises]) {
       expect(typeof r.score).toBe("number");
-      expect(typeof r.max_score).toBe("number");
+      expect(r.max_score, "no stray top-level max_score").toBeUndefined();
+      expect(r.output_format).toBe("text");
       expect(typeof r.execution_time).toBe("number");
       expect(typeof r.output).toBe("string");
       expect(Array.isArray(r.tests)).toBe(true);
       for (const t of r.tests) {
-        expect(Object.keys(t).sort()).toEqual(["max_score", "name", "number", "output", "score", "status", "visibility"]);
+        expect(Object.keys(t).sort()).toEqual(["max_score", "name", "number", "output", "score", "status", "tags", "visibility"]);
+        expect(t.number).toMatch(/^\d+\.\d+\.\d+$/);
+        expect(t.tags).toEqual([`task ${taskOf(t)}`, `chapter ${t.number.split(".")[0]}`, expect.stringMatching(/^0\d-/)]);
         expect(typeof t.name).toBe("string");
         expect(t.name).toMatch(/^\d+\.\d+ /);
         expect(["visible", "hidden", "after_due_date", "after_published"]).toContain(t.visibility);
@@ -75,15 +85,25 @@ describe("grading the reference and the stubs", () => {
         expect(t.score).toBeLessThanOrEqual(t.max_score);
       }
       expect(r.tests.reduce((a: number, t: any) => a + t.score, 0)).toBe(r.score);
+      // tests of a task are numbered 1, 2, … in order
+      const seen = new Map<string, number>();
+      for (const t of r.tests) {
+        seen.set(taskOf(t), (seen.get(taskOf(t)) ?? 0) + 1);
+        expect(t.number).toBe(`${taskOf(t)}.${seen.get(taskOf(t))}`);
+      }
     }
+    // a leaderboard entry with task 5.4's accuracy, read from its passed test
+    const acc = Number(/test accuracy (\d+\.\d) %/.exec(solutions.tests.find((t: any) => taskOf(t) === "5.4").output)![1]);
+    expect(solutions.leaderboard).toEqual([{ name: "CIFAR-10 test accuracy (%)", value: acc, order: "desc" }]);
+    expect(exercises.leaderboard).toEqual([{ name: "CIFAR-10 test accuracy (%)", value: 0, order: "desc" }]);
   });
 });
 
 describe("command-line options", () => {
   it("--task grades one task", () => {
     const r = grade(["--solutions", "--task", "4.2"]);
-    expect(new Set(r.tests.map((t: any) => t.number))).toEqual(new Set(["4.2"]));
-    expect(r.score).toBe(r.max_score);
+    expect(new Set(r.tests.map(taskOf))).toEqual(new Set(["4.2"]));
+    expect(r.score).toBe(maxOf(r));
   });
 
   it("--tests adds an instructor's hidden tests, run like the public ones", () => {
@@ -100,7 +120,7 @@ task("2.1", "hidden: a test that fails for everybody", 1, { run: (m) => m.sigmoi
     const r = grade(["--solutions", "--task", "2.1", "--tests", hidden]);
     const extra = r.tests.filter((t: any) => t.name.includes("hidden:"));
     expect(extra.map((t: any) => [t.score, t.max_score, t.visibility])).toEqual([[2, 2, "after_due_date"], [0, 1, "after_due_date"]]);
-    expect(r.max_score).toBe(r.tests.filter((t: any) => !t.name.includes("hidden:")).reduce((a: number, t: any) => a + t.max_score, 0) + 3);
+    expect(maxOf(r)).toBe(r.tests.filter((t: any) => !t.name.includes("hidden:")).reduce((a: number, t: any) => a + t.max_score, 0) + 3);
   });
 
   it("prepare() builds inputs in the grader and ships them to the sandbox, bytes as bytes, withheld fields kept back", () => {
@@ -131,8 +151,27 @@ task("2.1", "prepared: a prepare that throws", 1, {
   });
 
   it("rejects an unknown option with a clear message", () => {
-    expect(() => execFileSync(process.execPath, [cli, "--frobnicate"], { encoding: "utf8", stdio: "pipe" })).toThrow(/unknown argument "--frobnicate"/);
+    expect(() => execFileSync(process.execPath, [cli, "--frobnicate"], { encoding: "utf8", stdio: "pipe" })).toThrow(/Unknown option '--frobnicate'.*\(see --help\)/);
+    expect(() => execFileSync(process.execPath, [cli, "--jobs", "zero"], { encoding: "utf8", stdio: "pipe" })).toThrow(/--jobs needs a positive number, got "zero" \(see --help\)/);
   });
+
+  it("takes --task=1.1, -t 1.2, comma lists, -v and -h", () => {
+    const r = grade(["--solutions", "--task=1.1", "-t", "1.2,1.3"]);
+    expect([...new Set(r.tests.map((t: any) => t.number.split(".").slice(0, 2).join(".")))]).toEqual(["1.1", "1.2", "1.3"]);
+    expect(execFileSync(process.execPath, [cli, "-v"], { encoding: "utf8" }).trim()).toBe(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version);
+    expect(execFileSync(process.execPath, [cli, "-h"], { encoding: "utf8" })).toMatch(/--require-isolation/);
+  });
+
+  it("grades the solutions 100 % and the stubs 0 % from folders outside the repository", () => {
+    for (const [src, full] of [["solutions", true], ["exercises", false]] as const) {
+      const dir = path.join(tmp, `elsewhere-${src}`);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const n of fs.readdirSync(path.join(root, src))) fs.copyFileSync(path.join(root, src, n), path.join(dir, n));
+      const r = grade(["--target", dir]);
+      expect(r.score).toBe(full ? solutions.score : 0);
+      expect(r.tests.reduce((a: number, t: any) => a + t.max_score, 0)).toBe(solutions.score);
+    }
+  }, 240_000);
 });
 
 describe("submissions", () => {
@@ -146,7 +185,7 @@ describe("submissions", () => {
     for (const n of names) expect(Buffer.from(files[n]).toString("utf8")).toBe(fs.readFileSync(path.join(root, n), "utf8"));
     const r = grade(["--submission", zip, "--task", "1"]);
     expect(r.score).toBe(0);
-    expect(r.max_score).toBe(solutions.tests.filter((t: any) => t.number.startsWith("1.")).reduce((a: number, t: any) => a + t.max_score, 0));
+    expect(maxOf(r)).toBe(solutions.tests.filter((t: any) => t.number.startsWith("1.")).reduce((a: number, t: any) => a + t.max_score, 0));
   });
 
   it("batch mode writes one CSV row per zip with per-task columns", () => {
@@ -159,7 +198,7 @@ describe("submissions", () => {
     const csv = path.join(tmp, "scores.csv");
     execFileSync(process.execPath, [cli, "--batch", dir, "--csv", csv, "--task", "1,2"], { encoding: "utf8" });
     const [head, ...rows] = fs.readFileSync(csv, "utf8").trim().split("\n");
-    expect(head).toBe("submission,score,max_score,task 1.1,task 1.2,task 1.3,task 2.1,task 2.2,task 2.3,task 2.4,error");
+    expect(head).toBe("submission,score,max_score,task 1.1,task 1.2,task 1.3,task 2.1,task 2.2,task 2.3,task 2.4,seconds,isolation,error");
     const cells = rows.map((r) => r.split(","));
     expect(cells.map((c) => c[0])).toEqual(["alice.zip", "bob.zip", "carol.zip"]);
     expect(cells[0][1]).toBe(cells[0][2]);
@@ -191,10 +230,10 @@ describe("Gradescope bundle", () => {
     const r = JSON.parse(fs.readFileSync(path.join(ag, "results", "results.json"), "utf8"));
     const ch125 = solutions.tests.filter((t: any) => /^[125]\./.test(t.number)).reduce((a: number, t: any) => a + t.max_score, 0);
     expect(r.score).toBe(ch125);
-    expect(r.max_score).toBe(solutions.max_score);
-    expect(r.tests.find((t: any) => t.number === "4.1").output).toMatch(/04-convolution.ts was not found/);
+    expect(maxOf(r)).toBe(maxOf(solutions));
+    expect(r.tests.find((t: any) => taskOf(t) === "4.1").output).toMatch(/04-convolution.ts was not found/);
     // No CIFAR-10 beside this bundle (no ../shared, no data/cifar10): task 5.4 runs on the stand-in and says so.
-    expect(r.tests.find((t: any) => t.number === "5.4").output).toMatch(/^Passed: test accuracy \d+\.\d % on synthetic CIFAR-shaped data \(no CIFAR-10 in .*and no course mirror/);
+    expect(r.tests.find((t: any) => taskOf(t) === "5.4").output).toMatch(/^Passed: test accuracy \d+\.\d % on synthetic CIFAR-shaped data \(no CIFAR-10 in .*and no course mirror/);
     // On Gradescope, setup.sh fetches CIFAR-10 into data/cifar10 so that grading uses the real images.
     expect(Buffer.from(files["setup.sh"]).toString("utf8")).toMatch(/cifar10\.download\(\{ root: "data\/cifar10"/);
   }, 180_000);
