@@ -13,7 +13,7 @@ import "./backend/cpu/register";
 
 export const version = "0.1.0";
 
-export { Tensor, type GradFn } from "./tensor/tensor";
+export { Tensor, type GradFn, type NestedNumbers } from "./tensor/tensor";
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, type TensorOptions, type CreateOptions, type NestedArray } from "./tensor/create";
 export { manualSeed, randomGenerator, Generator } from "./tensor/random";
 export { broadcastShapes } from "./tensor/shape";
@@ -39,7 +39,10 @@ export { cpuBackendInfo, type CpuBackendInfo } from "./backend/cpu";
 export { setBackend, getBackend, listBackends, registerBackend, withBackend, type Backend, type KernelName } from "./backend";
 export { NotImplementedError } from "./errors";
 
-export { Value, topoSort, valueTable, drawGraph, drawGraphAsync, toDot } from "./scalar";
+export { Value, topoSort, valueTable } from "./scalar";
+// drawGraph/toDot draw tensor graphs and scalar Value graphs; drawModel draws a Module's layers
+export { drawGraph, drawGraphAsync, toDot, tensorGraphDot, type TensorGraphOptions, type GraphOptions } from "./autograd/draw";
+export { drawModel, modelToDot, type DrawModelOptions } from "./nn/draw";
 export type { ValueLike, ValueRow, DrawOptions, RankDir } from "./scalar";
 
 export * as plot from "./plot";
