@@ -74,7 +74,14 @@ export function layerSettings(m: Module): string {
   if (m instanceof Linear) return [`${m.inFeatures} → ${m.outFeatures}`, ...(m.bias === null ? ["no bias"] : [])].join(", ");
   if (m instanceof Conv2d || m instanceof Conv1d) {
     const k = m instanceof Conv2d ? times(m.kernelSize) : String(m.kernelSize);
-    return [`${m.inChannels} → ${m.outChannels}`, k, ...extras(["stride", "padding", "dilation", "groups"])].join(", ");
+    const conv = { stride: m.stride, padding: m.padding, dilation: m.dilation, groups: m.groups };
+    const shown = (["stride", "padding", "dilation", "groups"] as const).flatMap((key) => {
+      const v = conv[key];
+      // a pair of equal sides reads as one number; defaults (1, or padding 0) are left out
+      const one = Array.isArray(v) && v.every((x) => x === v[0]) ? v[0] : v;
+      return one === (key === "padding" ? 0 : 1) ? [] : [`${key} ${typeof one === "number" ? one : JSON.stringify(one)}`];
+    });
+    return [`${m.inChannels} → ${m.outChannels}`, k, ...shown].join(", ");
   }
   if (/Pool2d$/.test(m.constructor.name) && any.kernelSize !== undefined) return [times(any.kernelSize), ...extras(["stride", "padding"])].join(", ");
   if (any.outputSize !== undefined) return `to ${times(any.outputSize)}`;
