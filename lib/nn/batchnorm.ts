@@ -33,6 +33,8 @@ export function batchNorm(
   eps = 1e-5,
 ): Tensor {
   if (x.ndim < 2) throw new Error(`batchNorm: input needs at least 2 dims [N, C, ...], got shape ${fmtShape(x.shape)}`);
+  numberArg("batchNorm", "momentum", momentum, 0, 1);
+  numberArg("batchNorm", "eps", eps, 0, Infinity, { loOpen: true });
   const c = x.shape[1];
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const bshape = x.shape.map((s, i) => (i === 1 ? c : 1));

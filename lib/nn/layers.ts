@@ -7,6 +7,7 @@ import { logSoftmax, softmax } from "../ops/reduce";
 import { defaultBound, uniform } from "./init";
 import { Module, Parameter } from "./module";
 import { boolArg, dimArg, intArg, numberArg, optionsArg } from "./check";
+import { describe } from "../ops/util";
 
 /**
  * y = x·Wᵀ + b over the last dim (F.linear).
@@ -62,7 +63,7 @@ export class Sequential extends Module {
   constructor(...modules: Module[]) {
     super();
     modules.forEach((m, i) => {
-      if (!(m instanceof Module)) throw new Error(`Sequential: argument ${i} is not an nn.Module`);
+      if (!(m instanceof Module)) throw new Error(`Sequential: argument ${i} must be an nn.Module, got ${describe(m)}`);
       (this as any)[i] = m;
     });
     Object.defineProperty(this, "length", { value: modules.length, enumerable: false });

@@ -3,7 +3,10 @@
  * score 100 %, untouched stubs 0 %, results.json follows Gradescope's format, extra (hidden) tests,
  * batch CSV, the submission zip round trip and the Gradescope bundle's run_autograder.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+// Each case starts the grader (and its sandbox) at least once: minutes, not seconds, on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 400_000, hookTimeout: 900_000 });
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -16,7 +19,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gw-grader-test-"));
 
 function grade(args: string[], cwd = tmp): any {
   const out = path.join(tmp, `r-${Math.random().toString(36).slice(2)}.json`);
-  execFileSync(process.execPath, [cli, ...args, "--out", out, "--quiet"], { cwd, encoding: "utf8", timeout: 240_000 });
+  execFileSync(process.execPath, [cli, ...args, "--out", out, "--quiet"], { cwd, encoding: "utf8", timeout: 600_000 });
   return JSON.parse(fs.readFileSync(out, "utf8"));
 }
 
@@ -32,7 +35,7 @@ beforeAll(() => {
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
   solutions = grade(["--solutions"]);
   exercises = grade([]);
-}, 240_000);
+}, 900_000);
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -171,7 +174,7 @@ task("2.1", "prepared: a prepare that throws", 1, {
       expect(r.score).toBe(full ? solutions.score : 0);
       expect(r.tests.reduce((a: number, t: any) => a + t.max_score, 0)).toBe(solutions.score);
     }
-  }, 240_000);
+  }, 400_000);
 });
 
 describe("submissions", () => {
@@ -236,7 +239,7 @@ describe("Gradescope bundle", () => {
     expect(r.tests.find((t: any) => taskOf(t) === "5.4").output).toMatch(/^Passed: test accuracy \d+\.\d % on synthetic CIFAR-shaped data \(no CIFAR-10 in .*and no course mirror/);
     // On Gradescope, setup.sh fetches CIFAR-10 into data/cifar10 so that grading uses the real images.
     expect(Buffer.from(files["setup.sh"]).toString("utf8")).toMatch(/cifar10\.download\(\{ root: "data\/cifar10"/);
-  }, 180_000);
+  }, 400_000);
 });
 
 describe("programmatic API", () => {

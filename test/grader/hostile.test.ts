@@ -68,7 +68,7 @@ describe("hostile submissions", () => {
       servers?.close();
       fs.rmSync(tmp, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 400_000);
 });
 
 /** A TCP server, a Unix-socket server and a UDP socket that record anything they receive. */

@@ -34,7 +34,7 @@ describe.each(nodes.map((n) => [version(n), n]))("grading under Node %s", (_v, n
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 400_000);
 });
 
 it("has at least the running Node; CI adds 22, 24 and 26", () => {

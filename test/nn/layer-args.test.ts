@@ -58,6 +58,9 @@ describe("layer constructor arguments", () => {
     expect(() => new nn.BatchNorm2d(4, { momentum: NaN })).toThrow(/BatchNorm2d: momentum .* got NaN/);
     expect(() => new nn.BatchNorm2d(4, { affine: "yes" as unknown as boolean })).toThrow(/BatchNorm2d: affine must be true or false, got "yes"/);
     expect(() => new nn.BatchNorm2d(4, { trackRunningStat: false } as object)).toThrow(/BatchNorm2d: unknown option "trackRunningStat"/);
+    expect(() => gw.F.batchNorm(gw.randn([4, 2]), null, null, null, null, true, 2)).toThrow(/^batchNorm: momentum must be a finite number in \[0, 1\], got 2$/);
+    expect(() => gw.F.batchNorm(gw.randn([4, 2]), null, null, null, null, true, 0.1, -1)).toThrow(/^batchNorm: eps must be a finite number > 0, got -1$/);
+    expect(() => new nn.Sequential(new nn.ReLU(), gw.nn.ReLU as unknown as gw.nn.Module)).toThrow(/^Sequential: argument 1 must be an nn.Module, got function$/);
     const bn = new nn.BatchNorm2d(4, { eps: 1e-3, momentum: 0 });
     expect([bn.eps, bn.momentum]).toEqual([1e-3, 0]);
   });
