@@ -329,7 +329,8 @@ function describeError(err: { kind: string; message: string }, taskId: string): 
     const what = err.message.split("\n")[0].replace(/^NotImplementedError: /, "");
     const other = /Task (\d+\.\d+)/.exec(what)?.[1];
     if (other && other !== taskId) return { status: "not-implemented", output: `This test also calls task ${other}, which is not implemented yet` };
-    return { status: "not-implemented", output: `Not implemented yet: ${what}` };
+    // The library's message already says it: "Task 1.1 is not implemented yet: open the exercise file, …"
+    return { status: "not-implemented", output: /not implemented yet/i.test(what) ? what : `Not implemented yet: ${what}` };
   }
   if (/^(LoadError|MissingFile): /.test(err.message)) return { status: "error", output: err.message.replace(/^(LoadError|MissingFile): /, "") };
   if (err.kind === "non-error") return { status: "error", output: `Your code ${err.message}` };
@@ -463,7 +464,7 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
       try {
         input = t.prepare ? await t.prepare() : t.inputs();
       } catch (e) {
-        record("grader-error", 0, `The test itself failed to build its inputs: ${(e as Error)?.message ?? String(e)}`);
+        record("grader-error", 0, `The test itself failed to ${t.prepare ? "prepare its data" : "build its inputs"}: ${(e as Error)?.message ?? String(e)}`);
         continue;
       }
       const started = Date.now();
