@@ -13,7 +13,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stripTypes, typescript } from "./loader";
+import { stripTypes } from "./loader";
+import { typescript } from "./typescript";
 
 /** The outcome for one file. */
 export interface CompiledFile {

@@ -14,6 +14,7 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import { builtinModules } from "node:module";
 import type { TaskTest, Visibility } from "./harness";
+import { typescript } from "./typescript";
 
 /** A transpiled test (or helper) file. */
 export interface TestSource {
@@ -23,25 +24,6 @@ export interface TestSource {
   code: string;
   /** Default visibility for the tests of this file. */
   visibility: Visibility;
-}
-
-let ts: typeof import("typescript") | null | undefined;
-
-/**
- * The `typescript` package if it is installed (an optional peer dependency of gradwork), else null.
- *
- * @example
- * typescript()?.version; // "5.9.3"
- */
-export function typescript(): typeof import("typescript") | null {
-  if (ts === undefined) {
-    try {
-      ts = require("typescript") as typeof import("typescript");
-    } catch {
-      ts = null;
-    }
-  }
-  return ts;
 }
 
 function needTypescript(what: string): typeof import("typescript") {
