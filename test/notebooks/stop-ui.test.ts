@@ -106,7 +106,8 @@ describe.runIf((classic && haveChromium) || isCI())("Stop in the Notebook UI (no
         trainIndex,
         { timeout: 480_000, polling: 500 },
       );
-      await page.click('button[data-jupyter-action="jupyter-notebook:interrupt-kernel"]');
+      // force: the live figures redraw all the time, so the page is never "stable" for playwright
+      await page.click('button[data-jupyter-action="jupyter-notebook:interrupt-kernel"]', { force: true });
       const stoppedAt = Date.now();
       await page.waitForFunction((i) => !(globalThis as any).Jupyter.notebook.get_cell(i).running && (globalThis as any).Jupyter.notebook.kernel_busy === false, trainIndex, { timeout: 60_000, polling: 200 }).catch(() => undefined);
       await page.waitForFunction(() => (globalThis as any).document.querySelector("#kernel_indicator_icon")?.classList.contains("kernel_idle_icon"), null, { timeout: 60_000 });
