@@ -4,8 +4,8 @@
  * main thread read a message or run a SIGINT listener).
  *
  * interrupt_request: sets the shared interrupt flag at once (every gradwork op checks it and
- * throws InterruptedError); if the same cell still runs one second later (a loop without gradwork
- * ops, or a cell waiting on something else), raises SIGINT, which ends tslab's synchronous part
+ * throws InterruptedError); if one second later the same cell still runs and no op has taken the
+ * stop (a loop without gradwork ops, or a cell waiting on something else), raises SIGINT, which ends tslab's synchronous part
  * or, through the main thread's listener, abandons an awaiting cell.
  */
 import { parentPort, workerData } from "node:worker_threads";
@@ -43,7 +43,8 @@ async function serve(data: ControlData): Promise<void> {
       await sock.send(encodeReply(msg, "interrupt_reply", { status: "ok" }, data.key));
       if (cell !== 0) {
         setTimeout(() => {
-          if (Atomics.load(data.flags, RUNNING) === cell) process.kill(process.pid, "SIGINT");
+          // only if no gradwork op took the stop (the flag is still set) and the cell still runs
+          if (Atomics.load(data.flags, RUNNING) === cell && Atomics.load(data.flags, INTERRUPT) !== 0) process.kill(process.pid, "SIGINT");
         }, data.graceMs);
       }
     } else if (type === "kernel_info_request") {

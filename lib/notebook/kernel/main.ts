@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { RUNNING, clearInterrupt, interruptState, requestInterrupt } from "../interrupt";
+import { RUNNING, clearInterrupt, interruptPending, interruptState, requestInterrupt } from "../interrupt";
 import { type ErrorContent, errorContent, mergeErrors, mimeBundle } from "./result";
 import { recoveringConverter } from "./converter";
 import { queueSends } from "./send-queue";
@@ -186,7 +186,8 @@ export function startKernel(connectionFile: string): void {
     const cell = Atomics.load(state.flags, RUNNING);
     if (cell === 0) return;
     setTimeout(() => {
-      if (Atomics.load(state.flags, RUNNING) === cell) executor.interrupt();
+      // abandon the cell only if it still runs and no gradwork op has taken the stop
+      if (Atomics.load(state.flags, RUNNING) === cell && interruptPending()) executor.interrupt();
     }, GRACE_MS);
   });
   process.on("uncaughtException", (err) => console.error("UncaughtException:", err));

@@ -33,6 +33,7 @@ describe("zeromq sends from the kernel", () => {
         }
       }
     } finally {
+      await new Promise((r) => setTimeout(r, 200)); // let the delayed send go out before closing
       pub.close();
       sub.close();
     }
