@@ -42,6 +42,27 @@ function findJupyter(): { file: string; jupyter: TslabJupyter } | null {
   return null;
 }
 
+/** MIME type -> content, e.g. { "text/html": "...", "image/svg+xml": "<svg ...>" }. */
+export type MimeBundle = Record<string, unknown>;
+
+type WriteDisplayData = (msg: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
+
+/**
+ * Sends `data` as one display output of the running cell, several MIME types at once (tslab's
+ * public `display` sends one type per output, so this calls the writer tslab itself uses).
+ * Returns false, and sends nothing, outside a kernel.
+ *
+ * @example
+ * displayBundle({ "text/plain": "hello", "text/html": "<b>hello</b>" });
+ */
+export function displayBundle(data: MimeBundle, metadata: Record<string, unknown> = {}): boolean {
+  const found = findJupyter();
+  if (!found || typeof found.jupyter.lastWriteDisplayData !== "function") return false;
+  listenForInterrupts();
+  (found.jupyter.lastWriteDisplayData as WriteDisplayData)({ data, metadata, transient: {} }, false);
+  return true;
+}
+
 /** The tslab module of the running kernel, or null outside a kernel. */
 function findTslab(): TslabPublic | null {
   const found = findJupyter();
