@@ -20,6 +20,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 /** Isolation levels, weakest first. */
@@ -118,6 +119,43 @@ function nodeFiles(node: string): string[] {
 
 let nodeBinds: string[] | null = null;
 
+/** True when any user may read and run `file`: it and every folder above it are open to "others". */
+function openToOthers(file: string): boolean {
+  try {
+    if ((fs.statSync(file).mode & 0o005) !== 0o005) return false;
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      if ((fs.statSync(dir).mode & 0o001) === 0) return false;
+      if (path.dirname(dir) === dir) return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+const copies = new Map<string, string>();
+
+/**
+ * `file` itself when the unprivileged sandbox user can run it, else a copy made once per grader
+ * process in a fresh folder of its own (mkdtemp, so nobody can plant a file there first) that any
+ * user may read. A Node installed in a private folder (root's home, say) would otherwise be
+ * unreachable once the grader drops to uid 65534. The folder is named like the sandboxes, so the
+ * next run's stale-folder cleanup removes it.
+ */
+function reachable(file: string): string {
+  if (openToOthers(file)) return file;
+  let copy = copies.get(file);
+  if (copy === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gradwork-sandbox-${process.pid}-`));
+    fs.chmodSync(dir, 0o755);
+    copy = path.join(dir, path.basename(file));
+    fs.copyFileSync(file, copy);
+    fs.chmodSync(copy, 0o555);
+    copies.set(file, copy);
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return copy;
+}
+
 /** Options of `sandboxCommand`. */
 export interface CommandOptions {
   /** Submission folders on the host. */
@@ -144,7 +182,7 @@ export function sandboxCommand(iso: Isolation, o: CommandOptions): { file: strin
   const limits = iso.prlimit ? [iso.prlimit, `--cpu=${Math.ceil(o.cpuSeconds)}`, `--fsize=${64 << 20}`, "--nofile=256", "--nproc=4096", "--core=0", "--"] : [];
   const drop = iso.setpriv ? [iso.setpriv, "--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "--"] : [];
   if (iso.level === "bubblewrap") {
-    nodeBinds ??= nodeFiles(node).flatMap((f) => ["--ro-bind", fs.realpathSync(f), f]);
+    nodeBinds ??= nodeFiles(node).flatMap((f) => ["--ro-bind", reachable(fs.realpathSync(f)), f]);
     const bw = [
       iso.bwrap!,
       "--unshare-all",
@@ -172,6 +210,6 @@ export function sandboxCommand(iso: Isolation, o: CommandOptions): { file: strin
     return { file: all[0], args: all.slice(1), studentDir: BOX.student, modulesDir: BOX.modules, workDir: BOX.work };
   }
   const net = iso.level === "unprivileged" && iso.unshareNet ? ["unshare", "--net", "--"] : [];
-  const all = [...limits, ...net, ...drop, node, ...o.nodeArgs, path.join(o.modulesDir, "gradwork", o.entry)];
+  const all = [...limits, ...net, ...drop, drop.length ? reachable(node) : node, ...o.nodeArgs, path.join(o.modulesDir, "gradwork", o.entry)];
   return { file: all[0], args: all.slice(1), studentDir: o.studentDir, modulesDir: o.modulesDir, workDir: o.workDir };
 }

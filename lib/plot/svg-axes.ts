@@ -84,22 +84,40 @@ const SCALES: Record<string, string[]> = {
   rdbu: ["#053061", "#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b", "#67001f"],
 };
 
-function hex(c: string): [number, number, number] {
-  return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)) as [number, number, number];
+/** `#rgb`, `#rrggbb` or `rgb(r, g, b)` as numbers (anything else: mid grey). */
+function rgbOf(c: string): [number, number, number] {
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(c);
+  if (short) return [1, 2, 3].map((i) => parseInt(short[i] + short[i], 16)) as [number, number, number];
+  if (/^#[0-9a-f]{6}$/i.test(c)) return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)) as [number, number, number];
+  const fn = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)/i.exec(c);
+  if (fn) return [Number(fn[1]), Number(fn[2]), Number(fn[3])];
+  return [128, 128, 128];
+}
+
+/** A plotly colour scale: a name ("Viridis") or explicit stops ([[0, "#fff"], [1, "#08306b"]]). */
+export type ColorScale = string | ReadonlyArray<readonly [number, string]>;
+
+/** The scale as sorted stops in [0, 1]. */
+function stopsOf(scale: ColorScale | undefined): Array<[number, [number, number, number]]> {
+  if (Array.isArray(scale) && scale.length >= 2) {
+    return scale.map(([t, c]) => [Number(t), rgbOf(String(c))] as [number, [number, number, number]]).sort((a, b) => a[0] - b[0]);
+  }
+  const colors = SCALES[(typeof scale === "string" ? scale : "viridis").toLowerCase()] ?? SCALES.viridis;
+  return colors.map((c, i) => [i / (colors.length - 1), rgbOf(c)]);
 }
 
 /**
- * A colour for t in [0, 1] on a named plotly colour scale (Viridis, Blues, Greys, RdBu; others
- * fall back to Viridis), optionally reversed.
+ * A colour for t in [0, 1] on a plotly colour scale — a name (Viridis, Blues, Greys, RdBu; others
+ * fall back to Viridis) or explicit stops — optionally reversed.
  */
-export function colorAt(name: string | undefined, t: number, reverse = false): string {
-  const stops = SCALES[(name ?? "viridis").toLowerCase()] ?? SCALES.viridis;
+export function colorAt(scale: ColorScale | undefined, t: number, reverse = false): string {
+  const stops = stopsOf(scale);
   let u = Number.isFinite(t) ? Math.min(1, Math.max(0, t)) : 0;
   if (reverse) u = 1 - u;
-  const x = u * (stops.length - 1);
-  const i = Math.min(stops.length - 2, Math.floor(x));
-  const f = x - i;
-  const [a, b] = [hex(stops[i]), hex(stops[i + 1])];
+  let i = 0;
+  while (i < stops.length - 2 && u > stops[i + 1][0]) i++;
+  const [[t0, a], [t1, b]] = [stops[i], stops[i + 1]];
+  const f = t1 > t0 ? Math.min(1, Math.max(0, (u - t0) / (t1 - t0))) : 0;
   const c = a.map((v, k) => Math.round(v + (b[k] - v) * f));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }

@@ -6,7 +6,7 @@
  * titles and a legend. Interactive details (hover text, zoom) are left to plotly.
  */
 import { escapeHtml, type FigureSpec, uniqueId } from "./html";
-import { PALETTE, type Scale, bandScale, colorAt, extent, linearScale, logScale, textOn, tickLabel } from "./svg-axes";
+import { type ColorScale, PALETTE, type Scale, bandScale, colorAt, extent, linearScale, logScale, textOn, tickLabel } from "./svg-axes";
 
 type Trace = Record<string, unknown>;
 type Axis = { title?: { text?: string } | string; type?: string; autorange?: unknown };
@@ -135,14 +135,14 @@ export function renderSvg(spec: FigureSpec, opts: SvgOptions = {}): string {
   // ---- traces
   const plotted: string[] = [];
   let zRange: [number, number] | null = null;
-  let scaleName: string | undefined;
+  let scaleName: ColorScale | undefined;
   let reverse = false;
   const colorOf = new Map(named.map((t, i) => [t, PALETTE[i % PALETTE.length]]));
   for (const t of traces) {
     if (t.type === "heatmap") {
       const z = gridOf(t);
       zRange = extent(z.flat(), 0);
-      scaleName = t.colorscale as string | undefined;
+      scaleName = t.colorscale as ColorScale | undefined;
       reverse = Boolean(t.reversescale);
       const [lo, hi] = zRange;
       const labels = Array.isArray(t.text) ? (t.text as unknown[][]) : null;
@@ -198,7 +198,7 @@ export function renderSvg(spec: FigureSpec, opts: SvgOptions = {}): string {
       const cvals = Array.isArray(marker.color) ? nums(marker.color) : null;
       if (cvals) {
         zRange = extent(cvals, 0);
-        scaleName = marker.colorscale as string | undefined;
+        scaleName = marker.colorscale as ColorScale | undefined;
       }
       const r = (typeof marker.size === "number" ? marker.size : 6) / 2;
       for (let j = 0; j < y.length; j++) {

@@ -12,6 +12,21 @@ const count = (svg: string, re: RegExp) => (svg.match(re) ?? []).length;
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
 
 describe("static SVG snapshots", () => {
+  it("colours by a named scale or by explicit stops (the convolution figures use stops)", () => {
+    expect(colorAt("Greys", 0)).toBe("rgb(0,0,0)");
+    expect(colorAt("Greys", 1)).toBe("rgb(255,255,255)");
+    expect(colorAt("Greys", 0.5)).toBe("rgb(128,128,128)");
+    const stops: Array<[number, string]> = [[0, "#ffffff"], [0.5, "rgb(255, 0, 0)"], [1, "#00f"]];
+    expect(colorAt(stops, 0)).toBe("rgb(255,255,255)");
+    expect(colorAt(stops, 0.25)).toBe("rgb(255,128,128)");
+    expect(colorAt(stops, 0.75)).toBe("rgb(128,0,128)");
+    expect(colorAt(stops, 1, true)).toBe("rgb(255,255,255)");
+    const heat = { data: [{ type: "heatmap", z: [[0, 1]], colorscale: [[0, "#000000"], [1, "#ffffff"]] }], layout: {} };
+    const svg = renderSvg(heat as never);
+    expect(svg).toContain('fill="rgb(0,0,0)"');
+    expect(svg).toContain('fill="rgb(255,255,255)"');
+  });
+
   it("draws a line chart with a title, axis titles, ticks and one path per series", () => {
     const svg = renderSvg(lineFigure({ ys: [[3, 2, 1.5, 1.2], [3.5, 2.5, 2, 1.9]], names: ["train", "val"], title: "loss", xLabel: "epoch", yLabel: "cross-entropy" }));
     expect(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"")).toBe(true);
