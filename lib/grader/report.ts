@@ -59,7 +59,8 @@ export function isolationLine(r: GradeReport): string {
 function compileLines(r: GradeReport): string[] {
   const out: string[] = [];
   for (const [file, errors] of Object.entries(r.compileErrors)) out.push(`${file} does not compile:`, ...errors.map((e) => `  ${e}`));
-  if (!r.typeChecked && r.files.length) out.push("(type-checking skipped: the typescript package is not installed; files were only parsed)");
+  if (!r.typeChecked && r.files.length)
+    out.push(r.typeCheckDisabled ? "(type-checking turned off: files were only parsed)" : "(type-checking skipped: the typescript package is not installed; files were only parsed)");
   return out;
 }
 

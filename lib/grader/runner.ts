@@ -90,8 +90,10 @@ export interface GradeReport {
   isolation: { level: IsolationLevel; detail: string };
   /** Compile errors by file (files that compiled are absent). */
   compileErrors: Record<string, string[]>;
-  /** False when the typescript package was missing and files were only parsed. */
+  /** False when files were only parsed: type-checking was turned off, or the typescript package is missing. */
   typeChecked: boolean;
+  /** True when type-checking was turned off (`typeCheck: false`, `--no-type-check`). */
+  typeCheckDisabled: boolean;
 }
 
 type Outcome =
@@ -550,6 +552,7 @@ export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
     isolation: { level: iso.level, detail: iso.detail },
     compileErrors,
     typeChecked,
+    typeCheckDisabled: opts.typeCheck === false,
   };
 }
 
