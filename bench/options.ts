@@ -1,4 +1,5 @@
 // Command-line options of `npm run bench`.
+import { existsSync, realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { TimingPlan } from "./stats";
@@ -15,16 +16,34 @@ export interface BenchOptions {
   /** Skip the peers entirely. */
   noPeers: boolean;
   json: string;
+  /**
+   * A second Node binary to run gradwork's workloads on, side by side with the Node running the bench
+   * (default: Debian's /usr/bin/node when it is another version; null = none).
+   */
+  compareNode: string | null;
 }
 
-export const USAGE = `Usage: npm run bench -- [--quick] [--only gemm,conv,convnet,vgg] [--threads 1,2] [--no-peers] [--json PATH]
-  --quick       fewer and shorter runs (about a third of the time)
-  --only        workload groups to run (default: all)
-  --threads     thread counts for gradwork and PyTorch (default: 1 and all cores)
-  --no-peers    gradwork only
-  --json        where to write the results (default: bench/results/latest.json)`;
+export const USAGE = `Usage: npm run bench -- [--quick] [--only gemm,conv,convnet,vgg,vggbn] [--threads 1,2] [--no-peers] [--compare-node PATH|none] [--json PATH]
+  --quick         fewer and shorter runs (about a third of the time)
+  --only          workload groups to run (default: all)
+  --threads       thread counts for gradwork and PyTorch (default: 1 and all cores)
+  --no-peers      gradwork only
+  --compare-node  also run gradwork's workloads on this Node binary, side by side with the bench's own
+                  Node (default: /usr/bin/node when it is another version; "none" to skip)
+  --json          where to write the results (default: bench/results/latest.json)`;
 
-const GROUPS: Group[] = ["gemm", "conv", "convnet", "vgg"];
+const GROUPS: Group[] = ["gemm", "conv", "convnet", "vgg", "vggbn"];
+
+/** Debian's Node, when it exists and is not the Node running the bench. */
+function defaultCompareNode(): string | null {
+  const debian = "/usr/bin/node";
+  if (!existsSync(debian)) return null;
+  try {
+    return realpathSync(debian) === realpathSync(process.execPath) ? null : debian;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Parse the arguments after `npm run bench --`.
@@ -39,6 +58,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const cores = availableParallelism();
   let threads = cores > 1 ? [1, cores] : [1];
   let json = join(__dirname, "results", "latest.json");
+  let compareNode: string | null | undefined;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -61,6 +81,11 @@ export function parseOptions(argv: string[]): BenchOptions {
       if (ns.length === 0 || ns.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--threads: expected positive integers like 1,2, got "${raw}"\n${USAGE}`);
       threads = [...new Set(ns)].sort((a, b) => a - b);
     } else if (flag === "--json") json = take();
+    else if (flag === "--compare-node") {
+      const v = take();
+      if (v !== "none" && !existsSync(v)) throw new Error(`--compare-node: no Node binary at "${v}" (give a path, or "none")\n${USAGE}`);
+      compareNode = v === "none" ? null : v;
+    }
     else if (flag === "--help" || flag === "-h") {
       console.log(USAGE);
       process.exit(0);
@@ -72,5 +97,14 @@ export function parseOptions(argv: string[]): BenchOptions {
   const slowPeerPlan: TimingPlan = quick
     ? { runs: 3, targetRunS: 0.4, warmupS: 0.3, budgetS: 5 }
     : { runs: 5, targetRunS: 1, warmupS: 0.5, budgetS: 10 };
-  return { quick, noPeers, workloads: WORKLOADS.filter((w) => groups.includes(w.group)), threads, plan, slowPeerPlan, json };
+  return {
+    quick,
+    noPeers,
+    workloads: WORKLOADS.filter((w) => groups.includes(w.group)),
+    threads,
+    plan,
+    slowPeerPlan,
+    json,
+    compareNode: compareNode === undefined ? defaultCompareNode() : compareNode,
+  };
 }

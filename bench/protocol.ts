@@ -10,6 +10,8 @@ export interface ChildRequest {
   workload: Workload;
   threads: number;
   plan: TimingPlan;
+  /** The Node binary of a JavaScript child (default: the one running the bench). */
+  node?: string;
 }
 
 export interface ChildResult {

@@ -6,7 +6,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseOptions, type BenchOptions } from "./options";
 import type { ChildRequest, Framework } from "./protocol";
-import { fmt, NAMES, progressLine, summaryTable, targets, type Lookup } from "./report";
+import { cellValue, fmt, NAMES, progressLine, summaryTable, targets, type Lookup } from "./report";
 import { PYTHON, runChild, runKernelsChild, type Measurement } from "./spawn";
 
 interface PeerStatus {
@@ -32,6 +32,13 @@ function checkPeers(): PeerStatus[] {
     { framework: "tfjs", available: tf !== null, detail: tf ? `@tensorflow/tfjs-core + tfjs-backend-cpu ${tf}` : "TensorFlow.js not installed: skipped" },
     { framework: "convnetjs", available: cnj !== null, detail: cnj ? `convnetjs ${cnj}` : "ConvNetJS not installed: skipped" },
   ];
+}
+
+/** "v26.12.1 (V8 13.6…)" of a Node binary, or null when it does not start. */
+function nodeVersion(node: string): { node: string; v8: string } | null {
+  const r = spawnSync(node, ["-p", "process.version + ' ' + process.versions.v8"], { encoding: "utf8", timeout: 30_000 });
+  const [v, v8] = r.status === 0 ? r.stdout.trim().split(" ") : [];
+  return v && v8 ? { node: v, v8 } : null;
 }
 
 function cpuModel(): string {
@@ -91,7 +98,10 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   console.log(`# gradwork benchmark${opts.quick ? " (--quick)" : ""}`);
-  console.log(`${new Date().toISOString()} · ${cpuModel()} · ${availableParallelism()} cores · Node ${process.version} · load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(`${new Date().toISOString()} · ${cpuModel()} · ${availableParallelism()} cores · Node ${process.version} (V8 ${process.versions.v8}) · load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  const other = opts.compareNode ? nodeVersion(opts.compareNode) : null;
+  if (opts.compareNode && !other) console.log(`--compare-node ${opts.compareNode} does not start: no side-by-side Node figures`);
+  if (other) console.log(`side by side: gradwork also on ${opts.compareNode} (Node ${other.node}, V8 ${other.v8})`);
   console.log(`threads: ${opts.threads.join(", ")} · workloads: ${opts.workloads.map((w) => w.id).join(", ")}`);
   console.log(`timing: median of up to ${opts.plan.runs} runs of ~${opts.plan.targetRunS} s after ${opts.plan.warmupS} s warm-up, at most ~${opts.plan.budgetS} s per workload (TF.js, ConvNetJS: ${opts.slowPeerPlan.budgetS} s)`);
   const peers = opts.noPeers ? [] : checkPeers();
@@ -118,8 +128,20 @@ async function main(): Promise<void> {
       }
       if (active.includes("pytorch")) await run("pytorch", t, false, w);
     }
-    if (active.includes("tfjs")) await run("tfjs", 1, true, w);
+    if (active.includes("tfjs") && w.group !== "vggbn") await run("tfjs", 1, true, w);
     if (active.includes("convnetjs") && (w.group === "convnet" || w.group === "vgg")) await run("convnetjs", 1, true, w);
+  }
+
+  // The same gradwork workloads on a second Node (issue 20: Node 20 against the newest LTS), at all cores.
+  const allThreads = opts.threads[opts.threads.length - 1];
+  const nodeResults: Measurement[] = [];
+  if (other) {
+    console.log(`\ngradwork on Node ${other.node} (${opts.compareNode}):`);
+    for (const w of opts.workloads.filter((x) => ["gemm1024", "conv", "convnet-b64", "vgg-b64", "vggbn-b64"].includes(x.id))) {
+      const m = await runChild({ framework: "gradwork", workload: w, threads: allThreads, plan: opts.plan, node: opts.compareNode! }, heavy);
+      nodeResults.push(m);
+      console.log(progressLine(m, w));
+    }
   }
 
   const kernels = await kernelSection(opts);
@@ -144,11 +166,24 @@ async function main(): Promise<void> {
   for (const t of tg) console.log(`- ${t.label}: ${fmt(t.value)} → ${t.ok === undefined ? "not measured" : t.ok ? "met" : "NOT met"}`);
   if (gwBackends.includes("reference")) console.log("  (measured on the reference backend: the targets are for the cpu backend)");
 
+  if (other && nodeResults.length) {
+    console.log(`\n## Node versions (gradwork, ${allThreads}T, medians)\n`);
+    console.log(`| workload | unit | Node ${process.version} (V8 ${process.versions.v8}) | Node ${other.node} (V8 ${other.v8}) | ratio |`);
+    console.log("| --- | --- | --- | --- | --- |");
+    for (const m of nodeResults) {
+      const w = opts.workloads.find((x) => x.id === m.workload)!;
+      const mine = cellValue(get("gradwork", m.workload, allThreads));
+      const theirs = cellValue(m);
+      console.log(`| ${w.label} | ${w.unit} | ${fmt(mine)} | ${fmt(theirs)} | ${mine && theirs ? fmt(mine / theirs) + "×" : "—"} |`);
+    }
+  }
+
   const file = resolve(opts.json);
   mkdirSync(dirname(file), { recursive: true });
   const report = {
     date: new Date().toISOString(),
-    machine: { cpu: cpuModel(), cores: availableParallelism(), node: process.version, loadavg: loadavg() },
+    machine: { cpu: cpuModel(), cores: availableParallelism(), node: process.version, v8: process.versions.v8, loadavg: loadavg() },
+    compareNode: other ? { path: opts.compareNode, ...other, measurements: nodeResults } : null,
     options: { quick: opts.quick, threads: opts.threads, workloads: opts.workloads.map((w) => w.id), plan: opts.plan, slowPeerPlan: opts.slowPeerPlan },
     peers,
     measurements: results,

@@ -13,6 +13,8 @@ export interface Measurement {
   workload: string;
   /** Threads asked for. */
   threads: number;
+  /** The Node binary that ran a JavaScript child, when it was not the bench's own. */
+  node?: string;
   result?: ChildResult;
   summary?: Summary;
   /** Killed at the time limit before finishing: throughput is below this (units/s). */
@@ -90,10 +92,11 @@ export async function runChild(req: ChildRequest, limits: Limits): Promise<Measu
   const [cmd, args, env] =
     req.framework === "pytorch"
       ? [PYTHON, [join(__dirname, "peers", "torch_bench.py"), JSON.stringify(req)], torchEnv(req)]
-      : [process.execPath, [...process.execArgv, join(__dirname, "child.ts"), JSON.stringify(req)], process.env];
+      : [req.node ?? process.execPath, [...process.execArgv, join(__dirname, "child.ts"), JSON.stringify(req)], process.env];
   const started = performance.now();
   const f = await spawnLimited(cmd, args, env, limits);
   const m: Measurement = { framework: req.framework, workload: req.workload.id, threads: req.threads, wallS: (performance.now() - started) / 1000 };
+  if (req.node) m.node = req.node;
   m.result = resultOf<ChildResult>(f.out);
   if (m.result) m.summary = summarize(m.result.samples);
   else {

@@ -1,6 +1,6 @@
 // The benchmark's workloads, described once for gradwork and every peer.
 
-export type Group = "gemm" | "conv" | "convnet" | "vgg";
+export type Group = "gemm" | "conv" | "convnet" | "vgg" | "vggbn";
 
 export interface Workload {
   /** Stable id used in the JSON output and passed to the children, e.g. "gemm1024", "vgg-b64". */
@@ -39,6 +39,7 @@ export const WORKLOADS: Workload[] = [
   { id: "convnet-b64", group: "convnet", label: "chapter ConvNet train b64", unit: "img/s", batch: 64 },
   { id: "vgg-b8", group: "vgg", label: "VGG-style train b8", unit: "img/s", batch: 8 },
   { id: "vgg-b64", group: "vgg", label: "VGG-style train b64", unit: "img/s", batch: 64 },
+  { id: "vggbn-b64", group: "vggbn", label: "VGG-style + batch norm train b64", unit: "img/s", batch: 64 },
 ];
 
 /** Work units done by one step of a workload (GFLOP for gemm/conv, images for training). */

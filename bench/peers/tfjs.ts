@@ -73,6 +73,7 @@ function makeStep(tf: Tf, req: ChildRequest): () => void {
       dw.dispose();
     };
   }
+  if (w.group === "vggbn") throw new Error("TF.js: the batch-norm net is not part of its workloads");
   const { vars, forward } = buildNet(tf, w.group);
   const opt = tf.train.momentum(0.01, 0.9);
   const x = tf.randomNormal([w.batch!, 32, 32, 3]) as TF.Tensor4D;

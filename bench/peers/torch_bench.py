@@ -63,16 +63,20 @@ def conv_net(nn):
     )
 
 
-def vgg_net(nn):
-    def conv(i, o):
-        return nn.Conv2d(i, o, 3, padding=1)
-    return nn.Sequential(
-        conv(3, 32), nn.ReLU(), conv(32, 32), nn.ReLU(), nn.MaxPool2d(2),
-        conv(32, 64), nn.ReLU(), conv(64, 64), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(4096, 256), nn.ReLU(),
-        nn.Linear(256, 10),
-    )
+def vgg_net(nn, batch_norm=False):
+    """gw.train.models.vggNet({ batchNorm }) : BatchNorm2d after each conv when batch_norm."""
+    layers, channels = [], 3
+    for spec in (32, 32, "pool", 64, 64, "pool"):
+        if spec == "pool":
+            layers.append(nn.MaxPool2d(2))
+            continue
+        layers.append(nn.Conv2d(channels, spec, 3, padding=1))
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(spec))
+        layers.append(nn.ReLU())
+        channels = spec
+    layers += [nn.Flatten(), nn.Linear(4096, 256), nn.ReLU(), nn.Linear(256, 10)]
+    return nn.Sequential(*layers)
 
 
 def make_step(torch, w):
@@ -98,7 +102,7 @@ def make_step(torch, w):
             torch.nn.functional.conv2d(x, wt, None, padding=c["pad"]).backward(dy)
         gflop = 3 * 2 * c["n"] * c["c_out"] * c["h"] * c["w"] * c["c"] * c["k"] ** 2 / 1e9
         return step, gflop
-    net = conv_net(torch.nn) if group == "convnet" else vgg_net(torch.nn)
+    net = conv_net(torch.nn) if group == "convnet" else vgg_net(torch.nn, batch_norm=group == "vggbn")
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     batch = w["batch"]
     x = torch.randn(batch, 3, 32, 32)
