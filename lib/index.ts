@@ -13,7 +13,7 @@ import "./backend/cpu/register";
 
 export const version = "0.1.0";
 
-export { Tensor, type GradFn, type NestedNumbers } from "./tensor/tensor";
+export { Tensor, type GradFn, type NestedNumbers, type ArrayRank, type ArrayOfRank } from "./tensor/tensor";
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, type TensorOptions, type CreateOptions, type NestedArray } from "./tensor/create";
 export { manualSeed, randomGenerator, Generator } from "./tensor/random";
 export { broadcastShapes } from "./tensor/shape";

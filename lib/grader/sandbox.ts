@@ -39,7 +39,7 @@ export interface Sandbox {
 export const MAX_FILE_BYTES = 2_000_000;
 const PREFIXES = ["gradwork-sandbox-", "gradwork-submission-"];
 /** Packages of the library that only notebooks use: never copied into a sandbox. */
-const NOTEBOOK_ONLY = new Set(["gradwork", "tslab", "plotly.js-dist-min", "@viz-js/viz"]);
+const NOTEBOOK_ONLY = new Set(["gradwork", "tslab", "plotly.js-dist-min", "plotly.js-cartesian-dist-min", "@viz-js/viz"]);
 
 /** The repository (or installed package) root: the folder holding package.json named "gradwork". */
 export function repoRoot(): string {

@@ -7,7 +7,7 @@
  * we look for the tslab instance the kernel has already loaded (it is in `require.cache`).
  */
 import * as path from "node:path";
-import { plotlyScriptTag } from "../plot/html";
+import { type PlotlyBuild, plotlyLoaderHtml } from "../plot/loader";
 import { InterruptedError, checkInterrupt } from "./interrupt";
 
 export { InterruptedError };
@@ -148,17 +148,56 @@ export function newKernelDisplay(): KernelDisplay | null {
 
 const EMBEDDED = Symbol.for("gradwork.plot.plotlyEmbedded");
 
+/** The plotly.js builds embedded in this session's page so far (the full one covers both). */
+function embedded(): Set<PlotlyBuild> {
+  const g = globalThis as Record<symbol, unknown>;
+  if (!(g[EMBEDDED] instanceof Set)) g[EMBEDDED] = new Set<PlotlyBuild>();
+  return g[EMBEDDED] as Set<PlotlyBuild>;
+}
+
+/** True when the page already has `build` (or the full build, which covers the cartesian one). */
+function hasPlotly(build: PlotlyBuild): boolean {
+  const have = embedded();
+  return have.has("full") || have.has(build);
+}
+
 /**
- * Makes sure the page has plotly.js: the first call in a kernel session displays the bundle in its
- * own output (an empty-looking area); later calls do nothing unless `force` is set.
- * Returns true when it displayed the bundle.
+ * Makes sure the page has plotly.js (the cartesian build, or the full one for figures that need
+ * it): the first call in a kernel session displays the compressed build in its own output (an
+ * empty-looking area); later calls do nothing unless `force` is set.
+ * Returns true when it displayed a build.
+ *
+ * @example
+ * ensurePlotly(); // before displaying a figure's HTML
  */
-export function ensurePlotly(force = false): boolean {
+export function ensurePlotly(force = false, build: PlotlyBuild = "cartesian"): boolean {
   const display = kernelDisplay();
   if (display === null) return false;
-  const g = globalThis as Record<symbol, unknown>;
-  if (g[EMBEDDED] && !force) return false;
-  display.html(plotlyScriptTag());
-  g[EMBEDDED] = true;
+  if (hasPlotly(build) && !force) return false;
+  display.html(plotlyLoaderHtml(build));
+  embedded().add(build);
   return true;
+}
+
+/**
+ * For a figure shown as a cell's value: in a tslab kernel, `ensurePlotly` (its own output) and
+ * "" back; in any other kernel (Deno's display protocol) the loader HTML the first time, to
+ * put before the figure's HTML, and "" once the page has the build.
+ *
+ * @example
+ * const html = plotlyForValue("cartesian") + figureHtml(spec);
+ */
+export function plotlyForValue(build: PlotlyBuild): string {
+  if (kernelDisplay() !== null) {
+    ensurePlotly(false, build);
+    return "";
+  }
+  if (hasPlotly(build)) return "";
+  embedded().add(build);
+  return plotlyLoaderHtml(build);
+}
+
+/** The builds embedded so far, for `gw.plot.init()` (which embeds them again). */
+export function embeddedPlotlyBuilds(): PlotlyBuild[] {
+  return [...embedded()];
 }

@@ -128,7 +128,7 @@ export function conv2dNaive(x: Tensor, weight: Tensor, bias: Tensor | null = nul
   if (x.ndim !== 4 || weight.ndim !== 4 || cIn !== c) throw new Error(`conv2dNaive: need x [N,C,H,W] and weight [cOut,C,kh,kw] with matching C, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`);
   const s = opts.stride ?? 1, p = opts.padding ?? 0;
   const outH = Math.floor((h + 2 * p - kh) / s) + 1, outW = Math.floor((w + 2 * p - kw) / s) + 1;
-  const X = x.toArray() as number[][][][], W = weight.toArray() as number[][][][], B = bias ? (bias.toArray() as number[]) : null;
+  const X = x.toArray(4), W = weight.toArray(4), B = bias ? bias.toArray(1) : null;
   const at = (img: number, ch: number, i: number, j: number) => (i < 0 || j < 0 || i >= h || j >= w ? 0 : X[img][ch][i][j]);
   const out: number[][][][] = [];
   for (let img = 0; img < n; img++) {

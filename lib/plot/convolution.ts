@@ -9,6 +9,7 @@
  * Pure builders (`convolutionFigure`, `convolutionBackwardFigure`) return the figure spec.
  */
 import type { FigureSpec } from "./html";
+import { Figure } from "./figure";
 import { type Grid, type Series, isTensorLike, toNumbers, toRows } from "./data";
 
 /** A 2-D grid, a 1-D series (one row), or a tensor [H, W], [L] or [1, 1, H, W]. */
@@ -32,6 +33,8 @@ export interface ConvolutionBackwardOptions extends ConvolutionOptions {
 
 /** An animated figure: a figure spec plus its frames. */
 export type AnimatedFigureSpec = FigureSpec & { frames: Array<Record<string, unknown>> };
+/** An animated figure as the builders return it: it displays itself as a cell's value. */
+export type AnimatedFigure = Figure & AnimatedFigureSpec;
 
 const MAX_FRAMES = 400;
 
@@ -96,7 +99,7 @@ interface Panels {
   frameMs: number;
 }
 
-function animated(p: Panels): AnimatedFigureSpec {
+function animated(p: Panels): AnimatedFigure {
   const { source, kernel, stride } = p;
   const [kh, kw] = [kernel.length, kernel[0].length];
   if (kh > source.length || kw > source[0].length) {
@@ -188,7 +191,7 @@ function animated(p: Panels): AnimatedFigureSpec {
       steps: frames.map((f) => ({ label: f.name, method: "animate", args: animate([f.name], 0) })),
     }],
   });
-  return { data, layout, frames, config: { responsive: true } };
+  return new Figure({ data, layout, frames, config: { responsive: true } }) as AnimatedFigure;
 }
 
 /**
@@ -198,7 +201,7 @@ function animated(p: Panels): AnimatedFigureSpec {
  * const fig = convolutionFigure([[1, 2, 0], [0, 1, 3], [2, 1, 0]], [[1, 0], [0, -1]]);
  * fig.frames.length; // 4 (a 2×2 output)
  */
-export function convolutionFigure(x: ConvGrid, w: ConvGrid, opts: ConvolutionOptions = {}): AnimatedFigureSpec {
+export function convolutionFigure(x: ConvGrid, w: ConvGrid, opts: ConvolutionOptions = {}): AnimatedFigure {
   const xs = grid(x, "plot.convolution: x");
   const ws = grid(w, "plot.convolution: w");
   const oneD = xs.length === 1 && ws.length === 1;
@@ -229,7 +232,7 @@ export function convolutionFigure(x: ConvGrid, w: ConvGrid, opts: ConvolutionOpt
  * const fig = convolutionBackwardFigure([1, -2], [1, 0, -1], { inputSize: [4] });
  * fig.frames.length; // 4: dL/dx has one entry per input entry
  */
-export function convolutionBackwardFigure(grad: ConvGrid, w: ConvGrid, opts: ConvolutionBackwardOptions = {}): AnimatedFigureSpec {
+export function convolutionBackwardFigure(grad: ConvGrid, w: ConvGrid, opts: ConvolutionBackwardOptions = {}): AnimatedFigure {
   const gs = grid(grad, "plot.convolutionBackward: grad");
   const ws = grid(w, "plot.convolutionBackward: w");
   const oneD = gs.length === 1 && ws.length === 1;

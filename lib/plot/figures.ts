@@ -2,7 +2,7 @@
  * Pure builders of plotly figure specs. They check their input and never touch the notebook;
  * `lib/plot/index.ts` turns their result into an output.
  */
-import type { FigureSpec } from "./html";
+import { Figure } from "./figure";
 import { type Grid, type Series, toNumbers, toRows } from "./data";
 
 export interface LineOptions {
@@ -64,7 +64,7 @@ function axes(title?: string, xLabel?: string, yLabel?: string): Record<string, 
  * Line chart spec for one or more series.
  * @example lineFigure({ y: [3, 2, 1.5], title: "loss" }).data[0].y // [3, 2, 1.5]
  */
-export function lineFigure(opts: LineOptions): FigureSpec {
+export function lineFigure(opts: LineOptions): Figure {
   if ((opts.y === undefined) === (opts.ys === undefined)) {
     throw new Error("plot.line: give exactly one of `y` (one series) or `ys` (several series)");
   }
@@ -90,14 +90,14 @@ export function lineFigure(opts: LineOptions): FigureSpec {
   const layout = axes(opts.title, opts.xLabel, opts.yLabel);
   if (opts.logY) (layout.yaxis as Record<string, unknown>).type = "log";
   layout.showlegend = ys.length > 1;
-  return { data, layout };
+  return new Figure({ data, layout });
 }
 
 /**
  * Scatter plot spec, optionally colored by a value or split into groups.
  * @example scatterFigure({ x: [0, 1], y: [1, 0], groups: [0, 1] }).data.length // 2
  */
-export function scatterFigure(opts: ScatterOptions): FigureSpec {
+export function scatterFigure(opts: ScatterOptions): Figure {
   const x = toNumbers(opts.x, "plot.scatter: x");
   const y = toNumbers(opts.y, "plot.scatter: y");
   if (x.length !== y.length) {
@@ -124,7 +124,7 @@ export function scatterFigure(opts: ScatterOptions): FigureSpec {
       const name = typeof key === "number" && opts.groupNames?.[key] !== undefined ? opts.groupNames[key] : String(key);
       return { ...base, name, x: idx.map((i) => x[i]), y: idx.map((i) => y[i]), text: opts.text && idx.map((i) => opts.text![i]) };
     });
-    return { data, layout: { ...layout, showlegend: true } };
+    return new Figure({ data, layout: { ...layout, showlegend: true } });
   }
   const trace: Record<string, unknown> = { ...base, x, y, text: opts.text };
   if (opts.color !== undefined) {
@@ -132,14 +132,14 @@ export function scatterFigure(opts: ScatterOptions): FigureSpec {
     checkLength(color.length, "color");
     trace.marker = { size: 8, color, colorscale: "Viridis", showscale: true };
   }
-  return { data: [trace], layout: { ...layout, showlegend: false } };
+  return new Figure({ data: [trace], layout: { ...layout, showlegend: false } });
 }
 
 /**
  * Heatmap spec for a 2-D grid (row 0 at the top by default).
  * @example heatmapFigure({ z: [[1, 2], [3, 4]] }).data[0].z // [[1, 2], [3, 4]]
  */
-export function heatmapFigure(opts: HeatmapOptions): FigureSpec {
+export function heatmapFigure(opts: HeatmapOptions): Figure {
   const z = toRows(opts.z, "plot.heatmap: z");
   const [rows, cols] = [z.length, z[0].length];
   if (opts.x && opts.x.length !== cols) {
@@ -162,14 +162,14 @@ export function heatmapFigure(opts: HeatmapOptions): FigureSpec {
   }
   const layout = axes(opts.title, opts.xLabel, opts.yLabel);
   if (opts.matrixOrder ?? true) (layout.yaxis as Record<string, unknown>).autorange = "reversed";
-  return { data: [trace], layout };
+  return new Figure({ data: [trace], layout });
 }
 
 /**
  * Confusion-matrix spec: rows are true classes, columns predicted classes; the title gives accuracy.
  * @example confusionFigure([[5, 1], [2, 7]], ["cat", "dog"]).layout.title // { text: "Confusion matrix (accuracy 80.0%)" }
  */
-export function confusionFigure(matrix: Grid, classNames: string[], opts: { title?: string } = {}): FigureSpec {
+export function confusionFigure(matrix: Grid, classNames: string[], opts: { title?: string } = {}): Figure {
   const z = toRows(matrix, "plot.confusionMatrix: matrix");
   if (z.length !== z[0].length) {
     throw new Error(`plot.confusionMatrix: matrix must be square, got ${z.length}x${z[0].length}`);
@@ -192,7 +192,7 @@ export function confusionFigure(matrix: Grid, classNames: string[], opts: { titl
   });
   fig.data[0].reversescale = true; // plotly's "Blues" runs dark to light; large counts should be dark
   const side = Math.max(360, 60 + 42 * classNames.length);
-  return { ...fig, layout: { ...fig.layout, width: side + 120, height: side } };
+  return new Figure({ ...fig, layout: { ...fig.layout, width: side + 120, height: side } });
 }
 
 function formatCell(v: number): string {

@@ -2,8 +2,8 @@
  * HTML building blocks shared by the plot helpers: escaping, unique element ids, the offline
  * plotly.js bundle and the small script that draws one figure into its own div.
  */
-import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
+import { type PlotlyBuild, plotlyBuildFor, plotlyScriptTag } from "./loader";
 
 /** A plotly figure: traces, layout and config, exactly as `Plotly.newPlot` takes them. */
 export interface FigureSpec {
@@ -37,33 +37,18 @@ export function uniqueId(prefix = "gw-plot"): string {
   return `${prefix}-${randomBytes(8).toString("hex")}`;
 }
 
-let bundleCache: string | null = null;
-
-/** The text of the plotly.js 3 bundle installed with the library. */
-export function plotlyBundle(): string {
-  if (bundleCache === null) {
-    const file = require.resolve("plotly.js-dist-min");
-    bundleCache = fs.readFileSync(file, "utf8");
-  }
-  return bundleCache;
-}
-
-/**
- * A `<script>` element that defines `window.Plotly` offline. Any `</script` inside the bundle is
- * written as `<\/script` (the same string to JavaScript) so the HTML parser cannot end it early.
- */
-export function plotlyScriptTag(): string {
-  const body = plotlyBundle().replace(/<\/(script)/gi, "<\\/$1");
-  return `<script type="text/javascript">${body}</script>`;
-}
+// The plotly.js builds and their loaders moved to loader.ts; these names stay importable from here.
+export { plotlyBundle, plotlyScriptTag } from "./loader";
 
 /**
  * HTML that draws `spec` into a new div. The script waits for `window.Plotly` (the bundle may be
  * embedded by an earlier output of the page) and, if it does not appear, says how to fix that.
  * With `snapshot` (an SVG document) the div first shows it as an image, so the figure is visible
  * where scripts never run (untrusted notebooks, GitHub); plotly replaces it when it draws.
+ * A figure that needs the full plotly.js build (`build`, by default from its trace types) waits
+ * for it rather than drawing with the cartesian one.
  */
-export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: number; snapshot?: string } = {}): string {
+export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: number; snapshot?: string; build?: PlotlyBuild } = {}): string {
   const id = opts.id ?? uniqueId();
   const height = opts.height ?? 420;
   const snap = opts.snapshot
@@ -77,17 +62,22 @@ export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: numbe
     "(function () {",
     `  var id = ${scriptJson(id)};`,
     `  var fig = ${payload};`,
+    `  var needFull = ${(opts.build ?? plotlyBuildFor(spec)) === "full"};`,
     "  var started = Date.now(), warned = false;",
     "  function draw() {",
     "    var el = document.getElementById(id);",
     "    if (!el) return;",
-    "    if (window.Plotly && window.Plotly.newPlot) {",
+    "    if (window.Plotly && window.Plotly.newPlot && !(needFull && window.gwPlotlyBuild === 'cartesian')) {",
     "      var img = el.querySelector('img.gw-snapshot'); if (img) el.removeChild(img);",
     "      if (warned && !img) el.textContent = '';",
     "      window.Plotly.newPlot(el, fig);",
     "      return;",
     "    }",
     "    var waited = Date.now() - started;",
+    "    if (window.gwPlotlyFailed) {",
+    "      if (!el.querySelector('img.gw-snapshot')) el.textContent = 'plotly.js could not be loaded: ' + window.gwPlotlyFailed;",
+    "      return;",
+    "    }",
     "    if (waited > 5000 && !warned) {",
     "      warned = true;",
     "      if (!el.querySelector('img.gw-snapshot')) el.textContent = 'plotly.js is not loaded on this page: re-run this cell, or run " +
@@ -114,7 +104,8 @@ export function svgHtml(svgText: string): string {
 }
 
 /**
- * A standalone HTML page drawing `spec` offline: plotly.js embedded once, the static SVG snapshot
+ * A standalone HTML page drawing `spec` offline: plotly.js embedded once (the plain cartesian build
+ * unless the figure needs the full one, so any browser opens it), the static SVG snapshot
  * inside the figure's div (shown when scripts are off), nothing fetched from the network.
  *
  * @example
@@ -125,7 +116,7 @@ export function standaloneHtml(spec: FigureSpec, snapshot: string | undefined, t
   return [
     "<!doctype html>",
     `<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>`,
-    plotlyScriptTag(),
+    plotlyScriptTag(plotlyBuildFor(spec)),
     figureHtml(spec, { height, snapshot }),
     "</body></html>",
   ].join("\n");

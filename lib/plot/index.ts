@@ -17,11 +17,13 @@ import {
 import type { Grid } from "./data";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { displayBundle, figureBundle } from "./bundle";
-import { type FigureSpec, figureHtml, standaloneHtml, svgHtml } from "./html";
+import { displayBundle } from "./bundle";
+import { Figure, figureOutput } from "./figure";
+import { type FigureSpec, standaloneHtml, svgHtml } from "./html";
+import { type PlotlyBuild, plotlyBuildFor } from "./loader";
 import { renderSvg } from "./svg";
 import { type ImageGridOptions, type LabelledImage, imageGridHtml } from "./image-grid";
-import { InterruptedError, ensurePlotly, inKernel, kernelDisplay, yieldToKernel } from "./kernel";
+import { InterruptedError, embeddedPlotlyBuilds, ensurePlotly, inKernel, kernelDisplay, yieldToKernel } from "./kernel";
 import { LiveFigure, type LiveOptions } from "./live";
 import {
   type ConvGrid,
@@ -32,11 +34,12 @@ import {
 } from "./convolution";
 import { type Row, type TableOptions, tableHtml } from "./table";
 
-export type { ConvGrid, ConvolutionOptions, ConvolutionBackwardOptions, AnimatedFigureSpec } from "./convolution";
+export type { ConvGrid, ConvolutionOptions, ConvolutionBackwardOptions, AnimatedFigureSpec, AnimatedFigure } from "./convolution";
 /** The pure builders behind `convolution` / `convolutionBackward` (figure specs with frames). */
 export { convolutionFigure, convolutionBackwardFigure };
 export type { HeatmapOptions, LineOptions, ScatterOptions, ImageGridOptions, LabelledImage, LiveOptions, TableOptions, Row, FigureSpec };
-export { LiveFigure, InterruptedError, inKernel, yieldToKernel, renderSvg };
+export { Figure, LiveFigure, InterruptedError, inKernel, yieldToKernel, renderSvg };
+export type { PlotlyBuild };
 export { lineFigure, scatterFigure, heatmapFigure, confusionFigure };
 // Stop-button helpers for loops of your own (lib/notebook/interrupt.ts)
 export { checkInterrupt, withoutInterrupts } from "../notebook/interrupt";
@@ -53,14 +56,12 @@ function showHtml(html: string): string | void {
  * @example gw.plot.figure({ data: [{ type: "bar", x: ["a", "b"], y: [3, 5] }], layout: {} })
  */
 export function figure(spec: FigureSpec): string | void {
-  const height = typeof spec.layout.height === "number" ? spec.layout.height : undefined;
-  const snapshot = renderSvg(spec);
-  const html = figureHtml(spec, { height, snapshot });
+  if (!spec || !Array.isArray(spec.data)) throw new Error("plot.figure: expected a figure spec { data: [...traces], layout: {...} }");
+  const { html, bundle } = figureOutput({ ...spec, layout: spec.layout ?? {} });
   if (!inKernel()) return html;
-  ensurePlotly();
-  // One output with plotly JSON (JupyterLab's plotly extension, VS Code), the HTML (plotly.js
-  // offline, the snapshot inside it for untrusted pages) and the static SVG for every other viewer.
-  if (!displayBundle(figureBundle(spec, html, snapshot))) showHtml(html);
+  ensurePlotly(false, plotlyBuildFor(spec));
+  // One output: the same MIME bundle a Figure returned as a cell's value shows (lib/plot/figure.ts).
+  if (!displayBundle(bundle)) showHtml(html);
 }
 
 /**
@@ -206,10 +207,12 @@ export function table(rows: Row[], opts: TableOptions = {}): string | void {
 }
 
 /**
- * Embeds plotly.js in the notebook again. Only needed when figures say "plotly.js is not loaded"
- * (the output that held it was cleared or the cell that made it was re-run before saving).
+ * Embeds plotly.js in the notebook again (the builds embedded so far, or the cartesian one). Only
+ * needed when figures say "plotly.js is not loaded" (the output that held it was cleared or the
+ * cell that made it was re-run before saving).
  * @example gw.plot.init()
  */
 export function init(): void {
-  ensurePlotly(true);
+  const builds = embeddedPlotlyBuilds();
+  for (const build of builds.length ? builds : (["cartesian"] as PlotlyBuild[])) ensurePlotly(true, build);
 }

@@ -9,6 +9,27 @@ import { tensorBundle } from "../notebook/display";
 /** A number, or arrays of arrays … of numbers: what `toArray()` returns (depth = the tensor's rank). */
 export type NestedNumbers = number | NestedNumbers[];
 
+/** The ranks `toArray(rank)` takes: a tensor with more dimensions is read with `toArray()`. */
+export type ArrayRank = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+
+/** Numbers nested `R` levels deep: `ArrayOfRank<0>` is `number`, `ArrayOfRank<2>` is `number[][]`. */
+export type ArrayOfRank<R extends ArrayRank> = [number, number[], number[][], number[][][], number[][][][], number[][][][][], number[][][][][][]][R];
+
+const MAX_ARRAY_RANK = 6;
+
+/** Throws unless a tensor of `shape` has rank `rank` (the check behind `toArray(rank)`). */
+function checkRank(rank: unknown, shape: readonly number[]): void {
+  if (typeof rank !== "number" || !Number.isInteger(rank) || rank < 0 || rank > MAX_ARRAY_RANK) {
+    throw new Error(`toArray(rank): rank must be an integer from 0 to ${MAX_ARRAY_RANK}, got ${String(rank)}; call toArray() with no argument for any rank`);
+  }
+  if (rank !== shape.length) {
+    throw new Error(
+      `toArray(${rank}): expected a ${rank}-D tensor, but this one is ${shape.length}-D (shape ${fmtShape(shape)}); ` +
+        `call toArray(${shape.length <= MAX_ARRAY_RANK ? shape.length : ""}) or reshape it first`,
+    );
+  }
+}
+
 /** The record of how a tensor was computed, for the backward pass. */
 export interface GradFn {
   /** Op name, shown in errors and `toString()`. */
@@ -162,24 +183,34 @@ export class Tensor {
 
   /**
    * The elements as nested arrays of numbers, one level per dimension (a number for a 0-d tensor) —
-   * a copy, like PyTorch's `tolist()`. Name the depth you expect to get it typed:
-   * `x.toArray<number[][]>()` (checked against `NestedNumbers`); without it the result is untyped,
-   * as the rank of a tensor is only known when the code runs.
+   * a copy, like PyTorch's `tolist()`. Typed `NestedNumbers`, as the rank of a tensor is only known
+   * when the code runs: give the rank you expect, `toArray(2)`, to get `number[][]` (checked then).
    *
    * @example
-   * const rows = gw.tensor([[1, 2], [3, 4]]).toArray<number[][]>(); // [[1, 2], [3, 4]]
-   * const v = gw.tensor(5).toArray<number>(); // 5
+   * gw.tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]] (typed NestedNumbers: print it, compare it)
    */
-  toArray<T extends NestedNumbers = any>(): T {
+  toArray(): NestedNumbers;
+  /**
+   * The elements as nested arrays `rank` levels deep, typed to match: `toArray(1)` is `number[]`,
+   * `toArray(2)` is `number[][]`, `toArray(0)` is `number`. Throws when the tensor has another
+   * rank (reshape it first, or call `toArray()` for any rank).
+   *
+   * @example
+   * const rows = gw.tensor([[1, 2], [3, 4]]).toArray(2); // number[][]: rows[0][1] === 2
+   * const xs = gw.linspace(0, 1, 3).toArray(1); // number[]: [0, 0.5, 1]
+   */
+  toArray<R extends ArrayRank>(rank: R): ArrayOfRank<R>;
+  toArray(rank?: ArrayRank): NestedNumbers {
+    if (rank !== undefined) checkRank(rank, this.shape);
     const data = this.toFloat32Array();
-    if (this.shape.length === 0) return data[0] as T;
+    if (this.shape.length === 0) return data[0];
     let pos = 0;
-    const build = (d: number): any[] => {
-      const out: any[] = [];
+    const build = (d: number): NestedNumbers[] => {
+      const out: NestedNumbers[] = [];
       for (let i = 0; i < this.shape[d]; i++) out.push(d === this.shape.length - 1 ? data[pos++] : build(d + 1));
       return out;
     };
-    return build(0) as T;
+    return build(0);
   }
 
   /**

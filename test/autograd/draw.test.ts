@@ -27,7 +27,7 @@ describe("drawGraph for tensors", () => {
     const after = gw.toDot(loss, { names: net, values: true });
     expect(after).not.toContain("grad: none yet");
     const w = net.parameters()[0];
-    const rows = w.grad!.toArray() as number[][];
+    const rows = w.grad!.toArray(2);
     const shown = rows.map((row) => `[${row.map(formatNumber).join(", ")}]`).join("<BR/>");
     const wLabel = nodeLabels(after).find((l) => l.includes("<B>0.weight</B>"))!;
     expect(wLabel).toContain(shown); // a matrix row by row

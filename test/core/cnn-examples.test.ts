@@ -80,7 +80,7 @@ describe.each(backendCases())("CNN worked examples [$label]", (bc) => {
     // the oracle is the plain loop conv2dNaive, not the conv2d under test
     expectClose(W.grad!, gw.conv2dNaive(X.detach(), dY), { atol: 1e-5 });
     const padded = gw.pad(dY, [1, 1, 2, 2]); // k − 1 zeros on each side: 2 rows, 1 column
-    const flipped = gw.tensor([[rot180(W.toArray()[0][0])]]);
+    const flipped = gw.tensor([[rot180(W.toArray(4)[0][0])]]);
     expectClose(X.grad!, gw.conv2dNaive(padded, flipped), { atol: 1e-5 });
   });
 
@@ -139,7 +139,7 @@ describe.each(backendCases())("CNN worked examples [$label]", (bc) => {
     // conv: ∂⟨G, X ⋆ W⟩/∂W[a][b] = Σ_ij G[i][j]·X[i+a][j+b]
     const X = rnd([1, 1, 4, 5], { requiresGrad: false }), W = rnd([1, 1, 2, 3]), G = rnd([1, 1, 3, 3], { requiresGrad: false });
     gw.F.conv2d(X, W).backward(G);
-    const x = X.toArray()[0][0] as number[][], g = G.toArray()[0][0] as number[][];
+    const x = X.toArray(4)[0][0], g = G.toArray(4)[0][0];
     const want = [0, 1].map((a) => [0, 1, 2].map((b) => {
       let s = 0;
       for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) s += g[i][j] * x[i + a][j + b];

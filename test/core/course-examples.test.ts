@@ -84,16 +84,16 @@ describe.each(backendCases())("course worked examples [$label]", (bc) => {
     gw.manualSeed(81);
     const A = rnd([4, 3]), v = rnd([3]);
     A.matmul(v).mul(A.matmul(v)).sum().backward();
-    const q = matvec(A.toArray(), v.toArray());
-    expectClose(A.grad!, outer(q, v.toArray()).map((r) => r.map((e) => 2 * e)), { atol: 1e-5 });
-    expectClose(v.grad!, matvec(tr(A.toArray()), q).map((e) => 2 * e), { atol: 1e-5 });
+    const q = matvec(A.toArray(2), v.toArray(1));
+    expectClose(A.grad!, outer(q, v.toArray(1)).map((r) => r.map((e) => 2 * e)), { atol: 1e-5 });
+    expectClose(v.grad!, matvec(tr(A.toArray(2)), q).map((e) => 2 * e), { atol: 1e-5 });
   });
 
   it("feed-forward net at x = (1,1,1): o = (−4, 8, 4), softmax ≈ (0.00, 0.98, 0.02), CE(class 2) ≈ 0.0182, CE(class 3) ≈ 4.018", () => {
     const { net } = ffNet();
     const o = net.forward(gw.tensor([[1, 1, 1]]));
     expect(o.toArray()).toEqual([[-4, 8, 4]]);
-    const p = o.softmax(1).toArray()[0] as number[];
+    const p = o.softmax(1).toArray(2)[0];
     expect(p[0]).toBeCloseTo(0.0, 2);
     expect(p[1]).toBeCloseTo(0.98, 2);
     expect(p[2]).toBeCloseTo(0.02, 2);
@@ -113,12 +113,12 @@ describe.each(backendCases())("course worked examples [$label]", (bc) => {
     const o = net.forward(gw.tensor([[3, 1, 2]]));
     expect(o.toArray()).toEqual([[-3, 16, 11]]);
     o.select(1, 0).sum().backward();
-    expect(lin[0].weight.grad!.toArray()[1][1]).toBe(-6);
+    expect(lin[0].weight.grad!.toArray(2)[1][1]).toBe(-6);
     // the other outputs move by +2 and −2 (from the same perturbation argument)
     for (const [k, want] of [[1, 2], [2, -2]]) {
       net.zeroGrad();
       net.forward(gw.tensor([[3, 1, 2]])).select(1, k).sum().backward();
-      expect(lin[0].weight.grad!.toArray()[1][1]).toBe(want);
+      expect(lin[0].weight.grad!.toArray(2)[1][1]).toBe(want);
     }
     // the hidden layers: h1 = (3, 2), h2 = (7, 2)
     const h1 = lin[0].forward(gw.tensor([[3, 1, 2]])).relu();
@@ -128,7 +128,7 @@ describe.each(backendCases())("course worked examples [$label]", (bc) => {
 
   it("softmax((3,0,1)) ≈ (0.84, 0.04, 0.11) and softmax(z) = softmax(z + c)", () => {
     const z = gw.tensor([3, 0, 1]);
-    const p = z.softmax(0).toArray() as number[];
+    const p = z.softmax(0).toArray(1);
     expect(p[0]).toBeCloseTo(0.84, 2);
     expect(p[1]).toBeCloseTo(0.04, 2);
     expect(p[2]).toBeCloseTo(0.11, 2);
@@ -142,8 +142,8 @@ describe.each(backendCases())("course worked examples [$label]", (bc) => {
     const x = rnd([4]), delta = rnd([4], { requiresGrad: false });
     const y = W2r.matmul(W1r.matmul(x).relu()).add(x);
     y.backward(delta); // L = ⟨δ, y⟩ so ∂L/∂y = δ
-    const A = W1r.toArray() as M, B = W2r.toArray() as M, d = delta.toArray() as number[];
-    const z = matvec(A, x.toArray());
+    const A = W1r.toArray(2), B = W2r.toArray(2), d = delta.toArray(1);
+    const z = matvec(A, x.toArray(1));
     const RW2d = matvec(tr(B), d).map((v, i) => (z[i] > 0 ? v : 0));
     const want = matvec(tr(A), RW2d).map((v, i) => v + d[i]);
     expect(z.some((v) => v > 0) && z.some((v) => v < 0)).toBe(true); // R is not trivial
@@ -156,11 +156,11 @@ describe.each(backendCases())("course worked examples [$label]", (bc) => {
     const y = 2;
     const z = W.matmul(x).add(b);
     gw.F.crossEntropy(z.unsqueeze(0), [y]).backward();
-    const p = softmaxJs(matvec(W.toArray(), x.toArray()).map((v, i) => v + (b.toArray() as number[])[i]));
+    const p = softmaxJs(matvec(W.toArray(2), x.toArray(1)).map((v, i) => v + b.toArray(1)[i]));
     const r = p.map((v, i) => v - (i === y ? 1 : 0));
     expectClose(b.grad!, r, { atol: 1e-6 });
-    expectClose(W.grad!, outer(r, x.toArray()), { atol: 1e-6 });
-    expectClose(x.grad!, matvec(tr(W.toArray()), r), { atol: 1e-6 });
+    expectClose(W.grad!, outer(r, x.toArray(1)), { atol: 1e-6 });
+    expectClose(x.grad!, matvec(tr(W.toArray(2)), r), { atol: 1e-6 });
   });
 
   it("the softmax gradient ∇p_i(z) = p_i(e_i − p)", () => {

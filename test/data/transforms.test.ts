@@ -65,7 +65,7 @@ describe("transforms", () => {
   it("toTensor scales bytes to [0,1] and normalize uses per-channel mean/std", () => {
     const x = gw.tensor([0, 51, 255, 102, 0, 255], { shape: [3, 1, 2] });
     expect(toTensor()(x).toFloat32Array()).toEqual(Float32Array.from([0, 0.2, 1, 0.4, 0, 1]));
-    const y = compose([toTensor(), normalize([0.5, 0.2, 0.0], [0.5, 0.1, 2])])(x).toArray() as number[][][];
+    const y = compose([toTensor(), normalize([0.5, 0.2, 0.0], [0.5, 0.1, 2])])(x).toArray(3);
     expect(y[0][0][0]).toBeCloseTo(-1, 6);
     expect(y[0][0][1]).toBeCloseTo(-0.6, 5);
     expect(y[1][0][0]).toBeCloseTo(8, 5);

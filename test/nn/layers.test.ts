@@ -12,8 +12,8 @@ describe.each(backendCases())("nn layers [$label]", (bc) => {
     gw.manualSeed(111);
     const lin = new gw.nn.Linear(3, 2);
     const x = rnd([2, 4, 3], { requiresGrad: false });
-    const W = lin.weight.toArray() as number[][], b = lin.bias!.toArray() as number[];
-    const want = (x.toArray() as number[][][]).map((m) => m.map((r) => W.map((w, o) => w.reduce((s, v, i) => s + v * r[i], b[o]))));
+    const W = lin.weight.toArray(2), b = lin.bias!.toArray(1);
+    const want = x.toArray(3).map((m) => m.map((r) => W.map((w, o) => w.reduce((s, v, i) => s + v * r[i], b[o]))));
     expectClose(lin.forward(x), want, { atol: 1e-6 });
     expectGradOk((xx, w, bb) => gw.F.linear(xx, w, bb), [rnd([4, 3]), rnd([2, 3]), rnd([2])]);
     expect(new gw.nn.Linear(3, 2, { bias: false }).bias).toBeNull();
@@ -68,12 +68,12 @@ describe.each(backendCases())("nn layers [$label]", (bc) => {
       gw.manualSeed(114);
       const bn = new gw.nn.BatchNorm1d(3, { momentum: 0.1 });
       const x = rnd([5, 3], { lo: -2, hi: 4, requiresGrad: false });
-      const cols = (x.T.toArray() as number[][]);
+      const cols = x.T.toArray(2);
       const mean = cols.map((c) => c.reduce((a, b) => a + b, 0) / c.length);
       const vb = cols.map((c, j) => c.reduce((a, b) => a + (b - mean[j]) ** 2, 0) / c.length);
       const vu = vb.map((v) => (v * 5) / 4);
       const y = bn.forward(x);
-      const want = (x.toArray() as number[][]).map((r) => r.map((v, j) => (v - mean[j]) / Math.sqrt(vb[j] + 1e-5)));
+      const want = x.toArray(2).map((r) => r.map((v, j) => (v - mean[j]) / Math.sqrt(vb[j] + 1e-5)));
       expectClose(y, want, { atol: 1e-5 });
       const sd = bn.stateDict();
       expectClose(sd.running_mean, mean.map((m) => 0.1 * m), { atol: 1e-6 });

@@ -21,7 +21,7 @@ describe.each(backendCases())("losses [$label]", (bc) => {
       gw.manualSeed(101);
       const logits = rnd([4, 5], { lo: -3, hi: 3 });
       const targets = [0, 4, 2, 2];
-      const rows = logits.toArray() as number[][];
+      const rows = logits.toArray(2);
       const per = rows.map((z, i) => {
         const lp = logSoftmaxRow(z);
         return -lp.reduce((a, v, c) => a + v * ((c === targets[i] ? 1 - eps : 0) + eps / 5), 0);
@@ -35,7 +35,7 @@ describe.each(backendCases())("losses [$label]", (bc) => {
       gw.manualSeed(102);
       const lp = rnd([3, 4], { lo: -3, hi: 0 });
       const targets = [3, 0, 1];
-      const per = (lp.toArray() as number[][]).map((r, i) => -r[targets[i]]);
+      const per = lp.toArray(2).map((r, i) => -r[targets[i]]);
       expectClose(gw.F.nllLoss(lp, targets, { reduction }), reduceJs(per, reduction) as number | number[], { rtol: 1e-6 });
       expectGradOk((z) => gw.F.nllLoss(z, targets, { reduction }), [lp]);
     });
@@ -54,7 +54,7 @@ describe.each(backendCases())("losses [$label]", (bc) => {
       gw.manualSeed(104);
       const x = rnd([5], { lo: -4, hi: 4 }), y = gw.tensor([1, 0, 1, 0, 0.3]);
       const sig = (v: number) => 1 / (1 + Math.exp(-v));
-      const per = Array.from(x.toFloat32Array()).map((v, i) => -(y.toArray()[i] * Math.log(sig(v)) + (1 - y.toArray()[i]) * Math.log(1 - sig(v))));
+      const per = Array.from(x.toFloat32Array()).map((v, i) => -(y.toArray(1)[i] * Math.log(sig(v)) + (1 - y.toArray(1)[i]) * Math.log(1 - sig(v))));
       expectClose(gw.F.binaryCrossEntropyWithLogits(x, y, { reduction }), reduceJs(per, reduction) as number | number[], { rtol: 1e-5, atol: 1e-6 });
       expectGradOk((z) => gw.F.binaryCrossEntropyWithLogits(z, y, { reduction }), [x]);
       const big = gw.F.binaryCrossEntropyWithLogits(gw.tensor([100, -100]), gw.tensor([0, 1]), { reduction: "none" });

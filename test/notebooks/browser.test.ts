@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as plot from "../../lib/plot";
-import { plotlyScriptTag } from "../../lib/plot/html";
+import { plotlyLoaderHtml } from "../../lib/plot/loader";
 import { ROOT, isCI } from "../../lib/tools/jupyter";
 import { ARTIFACTS, type NotebookResult, describeFailure, findNbconvertPython, listNotebooks, runNotebook } from "../../lib/tools/notebook-runner";
 import { startCpuLoad } from "../../lib/tools/cpu-load";
@@ -52,7 +52,7 @@ describe.runIf(haveChromium || isCI())("plot helpers in chromium (no Jupyter)", 
       plot.svg('<svg width="40" height="20"><rect width="40" height="20" fill="teal"/></svg>'),
     ] as string[];
     // The bundle goes last: the figures must wait for it, as they do for a bundle embedded later in a page.
-    const page = `<!doctype html><html><body>${parts.join("\n")}${plotlyScriptTag()}</body></html>`;
+    const page = `<!doctype html><html><body>${parts.join("\n")}${plotlyLoaderHtml("cartesian")}</body></html>`;
     const file = path.join(ARTIFACTS, "plot-helpers.html");
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(file, page);

@@ -23,6 +23,7 @@ class GradworkKernelTests(jupyter_kernel_test.KernelTests):
         {"code": 'import * as gw from "gradwork"; gw.zeros([2, 2])', "mime": "text/html"},
         {"code": 'import * as gw from "gradwork"; new gw.nn.Linear(2, 3)', "mime": "text/html"},
         {"code": 'import * as gw from "gradwork"; gw.rand([3, 16, 16])', "mime": "image/png"},
+        {"code": 'import * as gw from "gradwork"; gw.plot.lineFigure({ y: [1, 2] })', "mime": "application/vnd.plotly.v1+json"},
     ]
     code_display_data = [
         {"code": 'import * as tslab from "tslab"; tslab.display.html("<b>hi</b>")', "mime": "text/html"},
@@ -31,6 +32,19 @@ class GradworkKernelTests(jupyter_kernel_test.KernelTests):
     incomplete_code_samples = ["function f() {"]
     completion_samples = [{"text": "Math.ab"}]
     code_inspect_sample = "Math.max"
+
+    def test_gradwork_queued_cells_keep_their_values(self):
+        """Run All sends every cell before the first has run: each value must reach its own cell."""
+        self.flush_channels()
+        ids = [self.kc.execute(f"{n} * 10") for n in (1, 2, 3)]
+        values = {}
+        while len(values) < len(ids):
+            msg = self.kc.get_iopub_msg(timeout=60)
+            if msg["msg_type"] == "execute_result":
+                values[msg["parent_header"]["msg_id"]] = msg["content"]["data"]["text/plain"]
+        self.assertEqual([values.get(i) for i in ids], ["10", "20", "30"])
+        for _ in ids:
+            self.kc.get_shell_msg(timeout=60)
 
     def test_history(self):
         raise unittest.SkipTest("tslab does not implement history_request")

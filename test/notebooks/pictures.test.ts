@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import * as gw from "../../lib/index";
-import { plotlyScriptTag } from "../../lib/plot/html";
+import { plotlyLoaderHtml } from "../../lib/plot/loader";
 import { isCI } from "../../lib/tools/jupyter";
 import { ARTIFACTS } from "../../lib/tools/notebook-runner";
 import { CHROMIUM, checkPage, openBrowser } from "./browser";
@@ -30,7 +30,7 @@ function page(): string {
     gw.plot.convolution([[1, 2, 0], [0, 1, 3], [2, 1, 0]], [[1, 0], [0, -1]], { padding: 1, frameMs: 30 }),
     gw.plot.convolutionBackward([1, -2], [2, -1, 1], { inputSize: [4], frameMs: 30 }),
   ] as string[];
-  return `<!doctype html><html><head><meta charset="utf-8"></head><body>${parts.join("\n")}${plotlyScriptTag()}</body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"></head><body>${parts.join("\n")}${plotlyLoaderHtml("cartesian")}</body></html>`;
 }
 
 describe.runIf(haveChromium || isCI())("issue 16 pictures in chromium (no Jupyter)", () => {

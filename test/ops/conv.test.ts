@@ -9,7 +9,7 @@ interface Geo { stride: [number, number]; pad: [number, number, number, number];
 
 /** Cross-correlation by nested loops; pad = [top, bottom, left, right]. */
 function convJs(x: gw.Tensor, w: gw.Tensor, b: gw.Tensor | null, g: Geo): { data: number[]; shape: number[] } {
-  const X = x.toArray() as number[][][][], W = w.toArray() as number[][][][], B = b ? (b.toArray() as number[]) : null;
+  const X = x.toArray(4), W = w.toArray(4), B = b ? b.toArray(1) : null;
   const [n, , h, wd] = x.shape, [co, cg, kh, kw] = w.shape;
   const [sh, sw] = g.stride, [pt, pb, pl, pr] = g.pad, [dh, dw] = g.dil;
   const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;

@@ -56,7 +56,7 @@ describe.each(backendCases())("matmul [$label]", (bc) => {
   it("transposed operands agree with a plain triple loop", () => {
     gw.manualSeed(43);
     const a = rnd([4, 3]), b = rnd([5, 4]);
-    const At = transpose(a.toArray()), Bt = transpose(b.toArray());
+    const At = transpose(a.toArray(2)), Bt = transpose(b.toArray(2));
     expectClose(a.T.matmul(b.T), mm(At, Bt), { atol: 1e-5 });
   });
 
@@ -99,7 +99,7 @@ function transpose(m: number[][]): number[][] {
 function oracle(A: gw.Tensor, B: gw.Tensor): Float32Array {
   const batch = gw.broadcastShapes(A.shape.slice(0, -2), B.shape.slice(0, -2));
   const nb = batch.reduce((x, y) => x * y, 1);
-  const Ae = A.expand([...batch, ...A.shape.slice(-2)]).contiguous().reshape([nb, ...A.shape.slice(-2)]).toArray() as number[][][];
-  const Be = B.expand([...batch, ...B.shape.slice(-2)]).contiguous().reshape([nb, ...B.shape.slice(-2)]).toArray() as number[][][];
+  const Ae = A.expand([...batch, ...A.shape.slice(-2)]).contiguous().reshape([nb, ...A.shape.slice(-2)]).toArray(3);
+  const Be = B.expand([...batch, ...B.shape.slice(-2)]).contiguous().reshape([nb, ...B.shape.slice(-2)]).toArray(3);
   return Float32Array.from(Ae.flatMap((m, i) => mm(m, Be[i]).flat()));
 }

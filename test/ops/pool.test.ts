@@ -15,7 +15,7 @@ function outSize(n: number, k: number, s: number, p: number, ceil: boolean): num
 
 /** Max/avg pooling by loops, with PyTorch's divisor: windows clipped to the padded border, then (without includePad) to the input. */
 function poolJs(mode: "max" | "avg", x: gw.Tensor, g: PoolGeo): { data: number[]; shape: number[] } {
-  const X = x.toArray() as number[][][][];
+  const X = x.toArray(4);
   const [n, c, h, w] = x.shape;
   const oh = outSize(h, g.k[0], g.s[0], g.p[0], g.ceil), ow = outSize(w, g.k[1], g.s[1], g.p[1], g.ceil);
   const data: number[] = [];
@@ -112,7 +112,7 @@ describe.each(backendCases())("pooling [$label]", (bc) => {
   it.each([[1, 1], [2, 3], [3, 2], [4, 4], [5, 7]])("adaptiveAvgPool2d to %i×%i matches PyTorch's start/end rule and passes gradcheck", (oh, ow) => {
     gw.manualSeed(74);
     const x = noTies([2, 2, 5, 7]);
-    const X = x.toArray() as number[][][][];
+    const X = x.toArray(4);
     const want: number[] = [];
     for (let i = 0; i < 2; i++)
       for (let c = 0; c < 2; c++)

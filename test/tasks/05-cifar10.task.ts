@@ -56,8 +56,8 @@ task("5.2", "random horizontal flip draws once per image, in order", 2, {
   check: (got, d) => {
     const r = rng(99);
     const flips = Array.from({ length: 6 }, () => r.next() < 0.5);
-    const orig = T(d).toArray() as number[][][][];
-    const flip = mirrored(d).toArray() as number[][][][];
+    const orig = T(d).toArray(4);
+    const flip = mirrored(d).toArray(4);
     expectClose(got, flips.map((f, n) => (f ? flip[n] : orig[n])), { atol: 0, rtol: 0, what: `images (image n is flipped when the n-th random number is below p; here [${flips.map(Number)}])` });
   },
 });

@@ -57,7 +57,11 @@ export function startKernel(connectionFile: string): void {
   (globalThis as Record<symbol, unknown>)[Symbol.for("gradwork.kernel")] = true;
   const state = interruptState();
   let cellCount = 0;
+  // The cell tslab is executing. Requests arrive faster than cells run (Run All sends them all at
+  // once) and tslab queues them, so each request's CellRun is found by its own writeStream when
+  // its turn comes, not set on arrival (which gave a queued cell's value to the last request).
   let run: CellRun | null = null;
+  const runs = new WeakMap<object, CellRun>();
 
   let node: Any;
   const fresh = () => createConverter({ isJS: false, isBrowser: false });
@@ -97,9 +101,11 @@ export function startKernel(connectionFile: string): void {
       clearInterrupt();
       Atomics.store(state.flags, RUNNING, ++cellCount);
       for (const fn of state.cellStart) fn();
+      run = runs.get(writeStream) ?? null;
       try {
         return await super.handleExecuteImpl(req, writeStream, writeDisplayData);
       } finally {
+        run = null;
         Atomics.store(state.flags, RUNNING, 0);
       }
     }
@@ -119,13 +125,8 @@ export function startKernel(connectionFile: string): void {
       const writeStream = (name: string, text: string) => iopub("stream", { name, text });
       const writeDisplayData = (data: unknown, update: boolean) => iopub(update ? "update_display_data" : "display_data", data);
       const cell: CellRun = { errors: [] };
-      run = cell;
-      let content: Record<string, unknown>;
-      try {
-        content = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData);
-      } finally {
-        run = null;
-      }
+      runs.set(writeStream, cell);
+      let content: Record<string, unknown> = await this.handler.handleExecute(msg.content, writeStream, writeDisplayData);
       const count = content.execution_count;
       if (content.status === "ok" && cell.value) {
         iopub("execute_result", { execution_count: count, data: cell.value.data, metadata: {} });
