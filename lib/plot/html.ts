@@ -80,7 +80,7 @@ export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: numbe
     "  var started = Date.now(), warned = false;",
     "  function draw() {",
     "    var el = document.getElementById(id);",
-    "    if (!el) return;",
+    "    if (!el) return; // replaced by a newer redraw, or removed",
     "    if (window.Plotly && window.Plotly.newPlot) {",
     "      var img = el.querySelector('img.gw-snapshot'); if (img) el.removeChild(img);",
     "      if (warned && !img) el.textContent = '';",
@@ -95,7 +95,9 @@ export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: numbe
     "    }",
     "    if (waited < 120000) setTimeout(draw, waited < 5000 ? 50 : 500);",
     "  }",
-    "  draw();",
+    // At the next frame, not now: a page that receives redraws of a live figure faster than it can
+    // plot them (a busy browser) only plots the newest, as the replaced ones are gone by then.
+    "  if (window.requestAnimationFrame) window.requestAnimationFrame(draw); else draw();",
     "})();",
     "</script>",
   ].join("\n");
