@@ -62,8 +62,10 @@ export function plotlyScriptTag(): string {
  * embedded by an earlier output of the page) and, if it does not appear, says how to fix that.
  * With `snapshot` (an SVG document) the div first shows it as an image, so the figure is visible
  * where scripts never run (untrusted notebooks, GitHub); plotly replaces it when it draws.
+ * With `live` (a redraw of a live figure) plotting is spaced out so that it takes about a quarter
+ * of the page's time at most: a busy browser then skips stale redraws and stays responsive (Stop).
  */
-export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: number; snapshot?: string } = {}): string {
+export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: number; snapshot?: string; live?: boolean } = {}): string {
   const id = opts.id ?? uniqueId();
   const height = opts.height ?? 420;
   const snap = opts.snapshot
@@ -77,14 +79,20 @@ export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: numbe
     "(function () {",
     `  var id = ${scriptJson(id)};`,
     `  var fig = ${payload};`,
+    `  var live = ${opts.live === true} && !!window.requestAnimationFrame;`,
     "  var started = Date.now(), warned = false;",
     "  function draw() {",
     "    var el = document.getElementById(id);",
     "    if (!el) return; // replaced by a newer redraw, or removed",
     "    if (window.Plotly && window.Plotly.newPlot) {",
+    // gwLivePlotFree: when the page may plot the next live redraw (3 times the last plot's cost later)
+    "      var wait = live ? (window.gwLivePlotFree || 0) - Date.now() : 0;",
+    "      if (wait > 0) { setTimeout(function () { window.requestAnimationFrame(draw); }, wait); return; }",
     "      var img = el.querySelector('img.gw-snapshot'); if (img) el.removeChild(img);",
     "      if (warned && !img) el.textContent = '';",
+    "      var t0 = Date.now();",
     "      window.Plotly.newPlot(el, fig);",
+    "      if (live) window.gwLivePlotFree = Date.now() + 3 * (Date.now() - t0);",
     "      return;",
     "    }",
     "    var waited = Date.now() - started;",

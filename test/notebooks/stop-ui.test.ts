@@ -198,7 +198,21 @@ JSON.stringify({
         });
         phase.checked = Date.now() - t0;
         const trainOutputs = (await page.evaluate(outputs, trainIndex)).slice(-3000);
+        // The live figures' last redraws are plotted (the page spaces out live plotting, never drops the last).
+        const plotted = await page
+          .waitForFunction(
+            (i) => {
+              const el = (globalThis as any).Jupyter.notebook.get_cell(i).output_area.element[0];
+              const figs = [...el.querySelectorAll(".js-plotly-plot")] as any[];
+              return figs.length === 2 && figs.every((f) => f.querySelectorAll("g.trace path").length > 0) ? figs.length : false;
+            },
+            trainIndex,
+            { timeout: 15_000, polling: 250 },
+          )
+          .then(() => true, () => false);
+        await page.evaluate((i) => (globalThis as any).Jupyter.notebook.get_cell(i).output_area.element[0].scrollIntoView(), trainIndex);
         await page.screenshot({ path: path.join(ARTIFACTS, "screenshots", "stop-ui.png"), fullPage: false }).catch(() => undefined);
+        expect(plotted, "the training cell's two live figures are drawn by plotly after Stop").toBe(true);
         expect(answer.output_type, `the check cell gave ${JSON.stringify(answer).slice(0, 2000)}\ntraining cell: ${trainOutputs}`).toBe("execute_result");
         const res = JSON.parse(answer.data["text/plain"]);
         // When the server forwarded the click to the kernel (its log gives the local time of day).
