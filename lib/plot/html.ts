@@ -47,8 +47,10 @@ export { plotlyBundle, plotlyScriptTag } from "./loader";
  * where scripts never run (untrusted notebooks, GitHub); plotly replaces it when it draws.
  * A figure that needs the full plotly.js build (`build`, by default from its trace types) waits
  * for it rather than drawing with the cartesian one.
+ * With `live` (a redraw of a live figure) plotting is spaced out so that it takes about a quarter
+ * of the page's time at most: a busy browser then skips stale redraws and stays responsive (Stop).
  */
-export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: number; snapshot?: string; build?: PlotlyBuild } = {}): string {
+export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: number; snapshot?: string; build?: PlotlyBuild; live?: boolean } = {}): string {
   const id = opts.id ?? uniqueId();
   const height = opts.height ?? 420;
   const snap = opts.snapshot
@@ -63,14 +65,22 @@ export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: numbe
     `  var id = ${scriptJson(id)};`,
     `  var fig = ${payload};`,
     `  var needFull = ${(opts.build ?? plotlyBuildFor(spec)) === "full"};`,
+    `  var live = ${opts.live === true} && !!window.requestAnimationFrame;`,
     "  var started = Date.now(), warned = false;",
     "  function draw() {",
     "    var el = document.getElementById(id);",
-    "    if (!el) return;",
+    "    if (!el) return; // replaced by a newer redraw, or removed",
     "    if (window.Plotly && window.Plotly.newPlot && !(needFull && window.gwPlotlyBuild === 'cartesian')) {",
+    // gwLivePlotFree: when the page may plot the next live redraw (3 times the last plot's cost later)
+    "      var wait = live ? Math.min((window.gwLivePlotFree || 0) - Date.now(), 1000) : 0;",
+    "      if (wait > 0) { setTimeout(function () { window.requestAnimationFrame(draw); }, wait); return; }",
     "      var img = el.querySelector('img.gw-snapshot'); if (img) el.removeChild(img);",
     "      if (warned && !img) el.textContent = '';",
-    "      window.Plotly.newPlot(el, fig);",
+    "      var t0 = Date.now();",
+    "      if (live) window.gwLivePlotFree = Infinity; // until this plot is done",
+    "      var done;",
+    "      try { done = window.Plotly.newPlot(el, fig); } catch (e) { window.gwLivePlotFree = 0; throw e; }",
+    "      if (live) Promise.resolve(done).then(function () { window.gwLivePlotFree = Date.now() + 3 * (Date.now() - t0); }, function () { window.gwLivePlotFree = 0; });",
     "      return;",
     "    }",
     "    var waited = Date.now() - started;",
@@ -85,7 +95,9 @@ export function figureHtml(spec: FigureSpec, opts: { id?: string; height?: numbe
     "    }",
     "    if (waited < 120000) setTimeout(draw, waited < 5000 ? 50 : 500);",
     "  }",
-    "  draw();",
+    // At the next frame, not now: a page that receives redraws of a live figure faster than it can
+    // plot them (a busy browser) only plots the newest, as the replaced ones are gone by then.
+    "  if (window.requestAnimationFrame) window.requestAnimationFrame(draw); else draw();",
     "})();",
     "</script>",
   ].join("\n");

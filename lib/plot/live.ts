@@ -99,7 +99,7 @@ export class LiveFigure {
   /** The HTML of the current state. */
   html(): string {
     const spec = this.spec();
-    return figureHtml(spec, { id: uniqueId("gw-live"), snapshot: renderSvg(spec) }); // snapshot: visible without scripts
+    return figureHtml(spec, { id: uniqueId("gw-live"), snapshot: renderSvg(spec), live: true }); // snapshot: visible without scripts
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {

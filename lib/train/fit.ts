@@ -241,7 +241,15 @@ export async function fit(model: Module, opts: FitOptions): Promise<FitHistory> 
         history.stopped = true;
       }
       const trainSeconds = (performance.now() - start) / 1000;
-      const test = opts.test && !history.stopped ? await evaluate(model, opts.test, { lossFn }) : { loss: NaN, accuracy: NaN };
+      let test = { loss: NaN, accuracy: NaN };
+      try {
+        if (opts.test && !history.stopped) test = await evaluate(model, opts.test, { lossFn });
+      } catch (e) {
+        // Stop pressed during the test pass: the epoch's training figures are still recorded
+        if (!(e instanceof InterruptedError)) throw e;
+        interrupted = true;
+        history.stopped = true;
+      }
       const stats: EpochStats = {
         epoch,
         trainLoss: seen ? lossSum / seen : NaN,

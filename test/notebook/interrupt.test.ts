@@ -81,6 +81,38 @@ describe("fit under Stop", () => {
     expect(model.training).toBe(true);
   });
 
+  it("Stop during the test pass keeps the epoch's training figures", async () => {
+    gw.manualSeed(0);
+    const ds = new gw.data.TensorDataset(gw.randn([32, 4]), gw.tensor(Array.from({ length: 32 }, (_, i) => i % 2)));
+    const model = new gw.nn.Linear(4, 2);
+    const test = new gw.data.DataLoader(ds, { batchSize: 4 });
+    let testBatches = 0;
+    const stopInTest = {
+      get length() {
+        return test.length;
+      },
+      *[Symbol.iterator]() {
+        for (const b of test) {
+          if (++testBatches === 3) requestInterrupt(); // the 4th test batch's forward throws
+          yield b;
+        }
+      },
+    } as unknown as gw.data.DataLoader;
+    const history = await gw.train.fit(model, {
+      train: new gw.data.DataLoader(ds, { batchSize: 8 }),
+      test: stopInTest,
+      epochs: 2,
+      optimizer: new gw.optim.SGD(model.parameters(), { lr: 0.1 }),
+      progress: false,
+    });
+    expect(history.interrupted).toBe(true);
+    expect(history.stepLosses.length).toBe(4);
+    expect(history.epochs.length).toBe(1);
+    expect(history.epochs[0].trainLoss).toBeCloseTo(history.stepLosses.reduce((a, b) => a + b, 0) / 4, 5);
+    expect(history.epochs[0].testAccuracy).toBeNaN();
+    expect(model.training).toBe(true);
+  });
+
   it("a run without Stop is not marked interrupted", async () => {
     const loader = new gw.data.DataLoader(new gw.data.TensorDataset(gw.randn([8, 2]), gw.tensor([0, 1, 0, 1, 0, 1, 0, 1])), { batchSize: 4 });
     const model = new gw.nn.Linear(2, 2);

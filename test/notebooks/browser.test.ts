@@ -65,6 +65,55 @@ describe.runIf(haveChromium || isCI())("plot helpers in chromium (no Jupyter)", 
   });
 });
 
+describe.runIf(haveChromium || isCI())("live figures on a busy page (chromium, no Jupyter)", () => {
+  it("a burst of redraws is plotted sparingly, the newest last", async () => {
+    expect(haveChromium, `chromium is required under CI but ${CHROMIUM} is missing`).toBe(true);
+    const live = plot.live({ title: "burst", names: ["loss"] });
+    // 40 redraws, as a notebook front end receiving them faster than it plots would apply them:
+    // each replaces the last one's output (its div and script) one after another
+    const redraws: string[] = [];
+    for (let i = 1; i <= 40; i++) {
+      live.push("loss", i, 1 / i);
+      redraws.push(live.html());
+    }
+    const file = path.join(ARTIFACTS, "live-burst.html");
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(file, `<!doctype html><html><body><div id="out"></div>${plotlyScriptTag()}</body></html>`);
+    const page = await (await context()).newPage();
+    try {
+      await page.goto(`file://${file}`, { waitUntil: "load", timeout: 60_000 });
+      const calls = await page.evaluate(async (htmls: string[]) => {
+        const w = globalThis as any;
+        const doc = w.document;
+        let n = 0;
+        const newPlot = w.Plotly.newPlot;
+        w.Plotly.newPlot = (...args: unknown[]) => {
+          n++;
+          return newPlot.apply(w.Plotly, args);
+        };
+        const out = doc.getElementById("out");
+        for (const html of htmls) {
+          const [markup, script] = html.split('<script type="text/javascript">');
+          out.innerHTML = markup;
+          const el = doc.createElement("script");
+          el.textContent = script.replace("</script>", "");
+          out.appendChild(el); // runs it, as the front end runs an output's scripts
+          await new Promise((r) => setTimeout(r, 5)); // messages arrive 5 ms apart: faster than plotting
+        }
+        await new Promise((r) => setTimeout(r, 3000));
+        const fig = doc.querySelector("#out .js-plotly-plot");
+        return { n, points: fig?.data?.[0]?.x?.length ?? 0 };
+      }, redraws);
+      expect(calls.points, "the newest redraw (40 points) is the one on the page").toBe(40);
+      console.log(`live burst: ${calls.n} plots for 40 redraws`);
+      expect(calls.n, "Plotly.newPlot calls for 40 redraws").toBeLessThan(20);
+      expect(calls.n).toBeGreaterThan(0);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 const missing = [python ? "" : "Jupyter (nbconvert)", haveChromium ? "" : "chromium"].filter(Boolean);
 if (missing.length > 0 && !isCI()) {
   console.warn(`test/notebooks: ${skipReason(missing)}`);

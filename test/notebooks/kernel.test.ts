@@ -1,7 +1,8 @@
 /**
  * The gradwork kernel at the protocol level, through jupyter_client as the Notebook uses it:
- * Stop in the cases a student meets (kernel_stop.py) and Jupyter's own kernel test suite
- * (kernel_suite.py, Debian's python3-jupyter-kernel-test). Skipped without Jupyter, except under CI.
+ * Stop in the cases a student meets (kernel_stop.py), shutdown and restart (kernel_shutdown.py),
+ * and Jupyter's own kernel test suite (kernel_suite.py, Debian's python3-jupyter-kernel-test).
+ * Skipped without Jupyter, except under CI.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -48,6 +49,18 @@ describe.runIf(python !== null || isCI())("the gradwork kernel (jupyter_client)"
     expect(fit.steps).toBeGreaterThan(0);
     expect(JSON.parse(res.after_fit.value)).toEqual({ same: true, steps: fit.steps, grad: true, training: true });
     expect(res.train_again.value).toBe("ok");
+  }, 320_000);
+
+  it("shuts down and restarts cleanly: exit code 0, no native error on stderr", () => {
+    const r = runPython("kernel_shutdown.py", 300);
+    expect(r.status, `kernel_shutdown.py failed:\n${r.stderr.slice(-3000)}`).toBe(0);
+    const res = JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
+    expect(res).toMatchObject({ cell: "ok", cell_after_restart: "ok", restart_exit: 0, shutdown_exit: 0 });
+    // ended by itself, not killed after jupyter_client's wait
+    expect(res.restart_seconds).toBeLessThan(res.wait_limit);
+    expect(res.shutdown_seconds).toBeLessThan(res.wait_limit);
+    // zeromq's native addon aborts the process when a socket outlives its thread (zeromq.js #411)
+    expect(r.stderr).not.toMatch(/terminate called|Napi::Error/);
   }, 320_000);
 
   it.runIf(haveSuite || isCI())("passes Jupyter's kernel test suite (jupyter_kernel_test)", () => {

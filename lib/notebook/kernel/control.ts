@@ -24,7 +24,7 @@ interface ControlData {
 
 async function serve(data: ControlData): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const zmq = require(data.zeromq) as { Router: new () => AsyncIterable<Buffer[]> & { bind(a: string): Promise<void>; send(m: unknown[]): Promise<void> } };
+  const zmq = require(data.zeromq) as { Router: new () => AsyncIterable<Buffer[]> & { bind(a: string): Promise<void>; send(m: unknown[]): Promise<void>; close(): void } };
   const sock = new zmq.Router();
   await sock.bind(data.address);
   parentPort?.postMessage({ ready: true });
@@ -52,9 +52,13 @@ async function serve(data: ControlData): Promise<void> {
     } else if (type === "shutdown_request") {
       const restart = msg.content.restart === true;
       await sock.send(encodeReply(msg, "shutdown_reply", { status: "ok", restart }, data.key));
+      // Closed here, before the process exits: a zeromq socket still open in a thread that ends
+      // aborts the process ("terminate called after throwing an instance of 'Napi::Error'").
+      sock.close();
       parentPort?.postMessage({ shutdown: true });
-      // the main thread exits when it gets the message; if it is busy, end the process
-      setTimeout(() => process.kill(process.pid, "SIGTERM"), 2000).unref();
+      // the main thread ends this thread and exits when it gets the message; if it is busy, end the process
+      setTimeout(() => process.kill(process.pid, "SIGTERM"), 2000);
+      return;
     }
   }
 }

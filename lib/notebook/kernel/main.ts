@@ -169,8 +169,9 @@ export function startKernel(connectionFile: string): void {
       worker.on("message", (m: { log?: string; shutdown?: boolean }) => {
         if (m.log) process.stderr.write(`gradwork kernel: ${m.log}\n`);
         if (m.shutdown) {
+          // every zeromq socket closed and the control thread ended before exiting (see control.ts)
           this.close();
-          process.exit(0);
+          void worker.terminate().finally(() => process.exit(0));
         }
       });
       worker.on("error", (e) => process.stderr.write(`gradwork kernel: control thread failed: ${e.stack ?? e}\n`));
