@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as plot from "../../lib/plot";
-import { plotlyLoaderHtml } from "../../lib/plot/loader";
+import { plotlyLoaderHtml, plotlyScriptTag } from "../../lib/plot/loader";
 import { ROOT, isCI } from "../../lib/tools/jupyter";
 import { ARTIFACTS, type NotebookResult, describeFailure, findNbconvertPython, listNotebooks, runNotebook } from "../../lib/tools/notebook-runner";
 import { startCpuLoad } from "../../lib/tools/cpu-load";
@@ -78,7 +78,7 @@ describe.runIf(haveChromium || isCI())("live figures on a busy page (chromium, n
     }
     const file = path.join(ARTIFACTS, "live-burst.html");
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    fs.writeFileSync(file, `<!doctype html><html><body><div id="out"></div>${plotlyScriptTag()}</body></html>`);
+    fs.writeFileSync(file, `<!doctype html><html><body><div id="out"></div>${plotlyScriptTag("cartesian")}</body></html>`);
     const page = await (await context()).newPage();
     try {
       await page.goto(`file://${file}`, { waitUntil: "load", timeout: 60_000 });
