@@ -1,13 +1,24 @@
 // Elementwise kernels (unary, binary, where) over strided views, split into output ranges.
 // The arithmetic is the reference backend's (float64 math rounded on store), so results are
-// identical to it. Large calls on tensors that live in the shared memory (see heap.ts) are split
+// identical to it. Large calls on tensors that live in the shared memory (see memory/heap.ts) are split
 // over the threads in place. Otherwise cheap ops (add, mul, relu, comparisons, ...) run inline on
 // the caller's arrays, since copying costs as much as computing them, and only costly ops (exp,
 // log, tanh, sin, cos, sqrt, pow) are copied into the shared memory and split.
-import type { BinaryOp, UnaryOp, View } from "../backend";
-import { ARGS, K_BINARY, K_UNARY, K_WHERE } from "./control";
-import type { Pool } from "./pool";
-import type { ThreadCtx } from "./runtime";
+import type { BinaryOp, UnaryOp, View } from "../../backend";
+import { defineJob, type Job, type JobFields } from "../threads/job";
+import type { ThreadCtx } from "../threads/context";
+import type { ThreadPool } from "../threads/thread-pool";
+
+declare module "../wasm-loader" {
+  interface WasmExports {
+    /** ReLU over n contiguous floats. */
+    reluRun(x: number, out: number, n: number): void;
+    /** out = g * (x > 0) over n floats (strides gs, xs: 0 or 1). */
+    reluBackwardRun(g: number, gs: number, x: number, xs: number, out: number, n: number): void;
+    /** out = a op b over n floats, op 0..3 = + − × ÷ (strides as, bs: 0 or 1). */
+    arithRun(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
+  }
+}
 
 export const UNARY_OPS: readonly UnaryOp[] = ["copy", "neg", "exp", "log", "sqrt", "abs", "tanh", "sin", "cos", "sign", "relu"];
 export const BINARY_OPS: readonly BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "lt", "ge", "le", "eq", "ne", "reluBackward"];
@@ -192,8 +203,26 @@ function numel(shape: readonly number[]): number {
   return n;
 }
 
-// Argument layout: [kind-specific op, ndim, total, nOperands, outPtr, then per operand: dataPtr, offset, strides[ndim]], then shape.
-function elementwise(pool: Pool, kind: number, op: number, views: View[], out: Float32Array, run: Run, costly: boolean): void {
+/** Most (collapsed) dimensions a threaded elementwise job takes; more run on the calling thread. */
+const MAX_DIMS = 32;
+/** Most operands (where has three). */
+const MAX_OPERANDS = 3;
+
+/** The fields of the elementwise jobs: the op, the collapsed shape, and per operand its address, offset and strides. */
+const ELEMENTWISE_FIELDS = {
+  /** Index into UNARY_OPS or BINARY_OPS. */
+  op: "int",
+  dims: "int", total: "int", operands: "int", out: "int",
+  shape: { ints: MAX_DIMS },
+  /** Byte address of each operand's data, and its offset in floats. */
+  data: { ints: MAX_OPERANDS }, offset: { ints: MAX_OPERANDS },
+  /** Operand i's strides at [i*dims, (i+1)*dims). */
+  strides: { ints: MAX_OPERANDS * MAX_DIMS },
+} as const;
+type ElementwiseFields = JobFields<typeof ELEMENTWISE_FIELDS>;
+type ElementwiseJob = Job<typeof ELEMENTWISE_FIELDS>;
+
+function elementwise(pool: ThreadPool, job: ElementwiseJob, op: number, views: View[], out: Float32Array, run: Run, costly: boolean): void {
   const shape = views[0].shape;
   const total = numel(shape);
   if (total === 0) return;
@@ -202,8 +231,8 @@ function elementwise(pool: Pool, kind: number, op: number, views: View[], out: F
   // or a costly op whose arithmetic outweighs copying
   const inHeap = pool.heap.addressOf(out) >= 0 && views.every((v) => pool.heap.addressOf(v.data) >= 0 || spanSize(v, shape) <= SMALL_OPERAND);
   // (one thread: still worth it in the heap, for the SIMD runs)
-  if (total < INLINE_ELEMENTS || !(inHeap || (costly && pool.getThreads() > 1))) {
-    if (kind === K_UNARY && UNARY_OPS[op] === "copy" && c.shape.length === 2 && c.strides[0][1] !== 1 && total >= 4096) {
+  if (total < INLINE_ELEMENTS || !(inHeap || (costly && pool.getThreads() > 1)) || c.shape.length > MAX_DIMS) {
+    if (job === unaryJob && UNARY_OPS[op] === "copy" && c.shape.length === 2 && c.strides[0][1] !== 1 && total >= 4096) {
       return copyTransposed(views[0].data, views[0].offset, c.shape[0], c.shape[1], c.strides[0][0], c.strides[0][1], out);
     }
     const ops = views.map((v, i) => ({ data: v.data, offset: v.offset, strides: c.strides[i] }));
@@ -217,50 +246,38 @@ function elementwise(pool: Pool, kind: number, op: number, views: View[], out: F
     return { ptr: arena.input(v.data, lo, hi - lo + 1), lo };
   });
   const outPtr = arena.output(out, total);
-  const args = pool.ctx.ctl.subarray(ARGS);
-  args[0] = op; args[1] = nd; args[2] = total; args[3] = views.length; args[4] = outPtr;
-  let at = 5;
-  views.forEach((v, i) => {
-    args[at++] = ptrs[i].ptr;
-    args[at++] = v.offset - ptrs[i].lo;
-    for (let d = 0; d < nd; d++) args[at++] = c.strides[i][d];
-  });
-  for (let d = 0; d < nd; d++) args[at++] = c.shape[d];
-  pool.run(kind, Math.ceil(total / RANGE), 0);
+  const fields = {
+    op, dims: nd, total, operands: views.length, out: outPtr, shape: c.shape,
+    data: ptrs.map((p) => p.ptr), offset: views.map((v, i) => v.offset - ptrs[i].lo), strides: c.strides.flat(),
+  };
+  pool.run(job, fields, { tasks: Math.ceil(total / RANGE) });
   arena.finish();
 }
 
-/** Task: output elements [t*RANGE, (t+1)*RANGE) of the job described in the arguments. */
-function elementwiseTask(ctx: ThreadCtx, t: number, run: Run): void {
-  const a = ctx.ctl.subarray(ARGS);
-  const nd = a[1], total = a[2], nv = a[3], outPtr = a[4];
+/** Task: output elements [t*RANGE, (t+1)*RANGE) of the job. */
+function elementwiseTask(f: ElementwiseFields, t: number, ctx: ThreadCtx, run: Run): void {
+  const nd = f.dims;
   const ops: Operand[] = [];
-  let at = 5;
-  for (let i = 0; i < nv; i++) {
-    const base = a[at++] >> 2, offset = a[at++];
-    const strides: number[] = [];
-    for (let d = 0; d < nd; d++) strides.push(a[at++]);
-    ops.push({ data: ctx.f32, offset: base + offset, strides });
+  for (let i = 0; i < f.operands; i++) {
+    ops.push({ data: ctx.f32, offset: (f.data[i] >> 2) + f.offset[i], strides: Array.from(f.strides.subarray(i * nd, (i + 1) * nd)) });
   }
-  const shape: number[] = [];
-  for (let d = 0; d < nd; d++) shape.push(a[at++]);
-  walkRange(shape, ops, ctx.f32, outPtr >> 2, t * RANGE, Math.min(total, (t + 1) * RANGE), run);
+  walkRange(Array.from(f.shape.subarray(0, nd)), ops, ctx.f32, f.out >> 2, t * RANGE, Math.min(f.total, (t + 1) * RANGE), run);
 }
 
-export function unaryCpu(pool: Pool, op: UnaryOp, x: View, out: Float32Array): void {
+export function unaryCpu(pool: ThreadPool, op: UnaryOp, x: View, out: Float32Array): void {
   const code = UNARY_OPS.indexOf(op);
   if (code < 0) throw new Error(`unary: unknown op "${op}"`);
-  elementwise(pool, K_UNARY, code, [x], out, runners.unary(code), COSTLY.has(op));
+  elementwise(pool, unaryJob, code, [x], out, runners.unary(code), COSTLY.has(op));
 }
 
-export function binaryCpu(pool: Pool, op: BinaryOp, a: View, b: View, out: Float32Array): void {
+export function binaryCpu(pool: ThreadPool, op: BinaryOp, a: View, b: View, out: Float32Array): void {
   const code = BINARY_OPS.indexOf(op);
   if (code < 0) throw new Error(`binary: unknown op "${op}"`);
-  elementwise(pool, K_BINARY, code, [a, b], out, runners.binary(code), COSTLY.has(op));
+  elementwise(pool, binaryJob, code, [a, b], out, runners.binary(code), COSTLY.has(op));
 }
 
-export function whereCpu(pool: Pool, cond: View, a: View, b: View, out: Float32Array): void {
-  elementwise(pool, K_WHERE, 0, [cond, a, b], out, runners.where(), false);
+export function whereCpu(pool: ThreadPool, cond: View, a: View, b: View, out: Float32Array): void {
+  elementwise(pool, whereJob, 0, [cond, a, b], out, runners.where(), false);
 }
 
 const ARITH = ["add", "sub", "mul", "div"]; // op codes of arithRun in wasm/elementwise.ts
@@ -270,12 +287,16 @@ const unitStride = (s: number) => s === 0 || s === 1;
  * Inside a task every operand lives in the shared memory, so contiguous stretches of the hottest
  * ops (ReLU and its backward, + − × ÷) run in the SIMD kernels; other stretches use `fallback`.
  */
-function simdRunner(ctx: ThreadCtx, kind: number, op: number, fallback: Run): Run {
+function simdUnary(ctx: ThreadCtx, op: number): Run {
+  const fallback = runners.unary(op);
+  if (UNARY_OPS[op] !== "relu") return fallback;
   const w = ctx.wasm;
-  if (kind === K_UNARY && UNARY_OPS[op] === "relu") {
-    return (v, offs, inner, out, o, len) => (inner[0] === 1 ? w.reluRun(4 * offs[0], 4 * o, len) : fallback(v, offs, inner, out, o, len));
-  }
-  if (kind !== K_BINARY) return fallback;
+  return (v, offs, inner, out, o, len) => (inner[0] === 1 ? w.reluRun(4 * offs[0], 4 * o, len) : fallback(v, offs, inner, out, o, len));
+}
+
+function simdBinary(ctx: ThreadCtx, op: number): Run {
+  const fallback = runners.binary(op);
+  const w = ctx.wasm;
   if (BINARY_OPS[op] === "reluBackward") {
     return (v, offs, inner, out, o, len) =>
       unitStride(inner[0]) && unitStride(inner[1]) ? w.reluBackwardRun(4 * offs[0], inner[0], 4 * offs[1], inner[1], 4 * o, len) : fallback(v, offs, inner, out, o, len);
@@ -286,6 +307,6 @@ function simdRunner(ctx: ThreadCtx, kind: number, op: number, fallback: Run): Ru
     unitStride(inner[0]) && unitStride(inner[1]) ? w.arithRun(code, 4 * offs[0], inner[0], 4 * offs[1], inner[1], 4 * o, len) : fallback(v, offs, inner, out, o, len);
 }
 
-export const unaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, simdRunner(ctx, K_UNARY, ctx.ctl[ARGS], runners.unary(ctx.ctl[ARGS])));
-export const binaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, simdRunner(ctx, K_BINARY, ctx.ctl[ARGS], runners.binary(ctx.ctl[ARGS])));
-export const whereTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, runners.where());
+const unaryJob = defineJob({ name: "elementwise: unary", fields: ELEMENTWISE_FIELDS, run: (f, t, ctx) => elementwiseTask(f, t, ctx, simdUnary(ctx, f.op)) });
+const binaryJob = defineJob({ name: "elementwise: binary", fields: ELEMENTWISE_FIELDS, run: (f, t, ctx) => elementwiseTask(f, t, ctx, simdBinary(ctx, f.op)) });
+const whereJob = defineJob({ name: "elementwise: where", fields: ELEMENTWISE_FIELDS, run: (f, t, ctx) => elementwiseTask(f, t, ctx, runners.where()) });
