@@ -1,10 +1,12 @@
 // Elementwise kernels (unary, binary, where) over strided views, split into output ranges.
-// The arithmetic is the reference backend's (float64 math rounded on store), so results are
-// identical to it. Large calls on tensors that live in the shared memory (see memory/heap.ts) are split
+// Every element follows the rules of semantics.ts (float64 math rounded on store), one loop per op
+// so that each loop calls its rule directly (a call through a variable would be several times
+// slower), hence results identical to the reference backend. Large calls on tensors that live in the shared memory (see memory/heap.ts) are split
 // over the threads in place. Otherwise cheap ops (add, mul, relu, comparisons, ...) run inline on
 // the caller's arrays, since copying costs as much as computing them, and only costly ops (exp,
 // log, tanh, sin, cos, sqrt, pow) are copied into the shared memory and split.
 import type { BinaryOp, UnaryOp, View } from "../../backend";
+import { BINARY, UNARY, where as choose } from "../../semantics";
 import { defineJob, type Job, type JobFields } from "../threads/job";
 import type { ThreadCtx } from "../threads/context";
 import type { ThreadPool } from "../threads/thread-pool";
@@ -60,7 +62,7 @@ function collapse(shape: readonly number[], views: readonly View[]): { shape: nu
 /**
  * ReLU over a contiguous stretch on the float bits, without branches (a compare-and-branch per
  * element mispredicts on signed data and runs ~4× slower): a word with the sign bit set becomes +0
- * unless it is a NaN. Same results as `v > 0 ? v : NaN-or-0`.
+ * unless it is a NaN. Same results as UNARY.relu.
  */
 function reluContiguous(x: Float32Array, xi: number, out: Float32Array, o: number, len: number): void {
   const xb = new Int32Array(x.buffer, x.byteOffset + 4 * xi, len), ob = new Int32Array(out.buffer, out.byteOffset + 4 * o, len);
@@ -73,20 +75,21 @@ function reluContiguous(x: Float32Array, xi: number, out: Float32Array, o: numbe
 
 function unaryRun(op: number, x: Float32Array, xi: number, xs: number, out: Float32Array, o: number, len: number): void {
   const end = o + len;
+  const U = UNARY;
   switch (UNARY_OPS[op]) {
-    case "copy": for (; o < end; o++, xi += xs) out[o] = x[xi]; break;
-    case "neg": for (; o < end; o++, xi += xs) out[o] = -x[xi]; break;
-    case "exp": for (; o < end; o++, xi += xs) out[o] = Math.exp(x[xi]); break;
-    case "log": for (; o < end; o++, xi += xs) out[o] = Math.log(x[xi]); break;
-    case "sqrt": for (; o < end; o++, xi += xs) out[o] = Math.sqrt(x[xi]); break;
-    case "abs": for (; o < end; o++, xi += xs) out[o] = Math.abs(x[xi]); break;
-    case "tanh": for (; o < end; o++, xi += xs) out[o] = Math.tanh(x[xi]); break;
-    case "sin": for (; o < end; o++, xi += xs) out[o] = Math.sin(x[xi]); break;
-    case "cos": for (; o < end; o++, xi += xs) out[o] = Math.cos(x[xi]); break;
-    case "sign": for (; o < end; o++, xi += xs) { const v = x[xi]; out[o] = v > 0 ? 1 : v < 0 ? -1 : v; } break;
+    case "copy": for (; o < end; o++, xi += xs) out[o] = U.copy(x[xi]); break;
+    case "neg": for (; o < end; o++, xi += xs) out[o] = U.neg(x[xi]); break;
+    case "exp": for (; o < end; o++, xi += xs) out[o] = U.exp(x[xi]); break;
+    case "log": for (; o < end; o++, xi += xs) out[o] = U.log(x[xi]); break;
+    case "sqrt": for (; o < end; o++, xi += xs) out[o] = U.sqrt(x[xi]); break;
+    case "abs": for (; o < end; o++, xi += xs) out[o] = U.abs(x[xi]); break;
+    case "tanh": for (; o < end; o++, xi += xs) out[o] = U.tanh(x[xi]); break;
+    case "sin": for (; o < end; o++, xi += xs) out[o] = U.sin(x[xi]); break;
+    case "cos": for (; o < end; o++, xi += xs) out[o] = U.cos(x[xi]); break;
+    case "sign": for (; o < end; o++, xi += xs) out[o] = U.sign(x[xi]); break;
     case "relu":
       if (xs === 1 && len >= 64) reluContiguous(x, xi, out, o, len);
-      else for (; o < end; o++, xi += xs) { const v = x[xi]; out[o] = v > 0 ? v : v !== v ? v : 0; }
+      else for (; o < end; o++, xi += xs) out[o] = U.relu(x[xi]);
       break;
     default: throw new Error(`unary: unknown op #${op}`);
   }
@@ -94,21 +97,22 @@ function unaryRun(op: number, x: Float32Array, xi: number, xs: number, out: Floa
 
 function binaryRun(op: number, a: Float32Array, ai: number, as: number, b: Float32Array, bi: number, bs: number, out: Float32Array, o: number, len: number): void {
   const end = o + len;
+  const B = BINARY;
   switch (BINARY_OPS[op]) {
-    case "add": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] + b[bi]; break;
-    case "sub": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] - b[bi]; break;
-    case "mul": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] * b[bi]; break;
-    case "div": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] / b[bi]; break;
-    case "pow": for (; o < end; o++, ai += as, bi += bs) out[o] = Math.pow(a[ai], b[bi]); break;
-    case "maximum": for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x !== x || y !== y ? NaN : x > y ? x : y; } break;
-    case "minimum": for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x !== x || y !== y ? NaN : x < y ? x : y; } break;
-    case "gt": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] > b[bi]); break;
-    case "lt": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] < b[bi]); break;
-    case "ge": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] >= b[bi]); break;
-    case "le": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] <= b[bi]); break;
-    case "eq": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] === b[bi]); break;
-    case "ne": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] !== b[bi]); break;
-    case "reluBackward": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] * +(b[bi] > 0); break;
+    case "add": for (; o < end; o++, ai += as, bi += bs) out[o] = B.add(a[ai], b[bi]); break;
+    case "sub": for (; o < end; o++, ai += as, bi += bs) out[o] = B.sub(a[ai], b[bi]); break;
+    case "mul": for (; o < end; o++, ai += as, bi += bs) out[o] = B.mul(a[ai], b[bi]); break;
+    case "div": for (; o < end; o++, ai += as, bi += bs) out[o] = B.div(a[ai], b[bi]); break;
+    case "pow": for (; o < end; o++, ai += as, bi += bs) out[o] = B.pow(a[ai], b[bi]); break;
+    case "maximum": for (; o < end; o++, ai += as, bi += bs) out[o] = B.maximum(a[ai], b[bi]); break;
+    case "minimum": for (; o < end; o++, ai += as, bi += bs) out[o] = B.minimum(a[ai], b[bi]); break;
+    case "gt": for (; o < end; o++, ai += as, bi += bs) out[o] = B.gt(a[ai], b[bi]); break;
+    case "lt": for (; o < end; o++, ai += as, bi += bs) out[o] = B.lt(a[ai], b[bi]); break;
+    case "ge": for (; o < end; o++, ai += as, bi += bs) out[o] = B.ge(a[ai], b[bi]); break;
+    case "le": for (; o < end; o++, ai += as, bi += bs) out[o] = B.le(a[ai], b[bi]); break;
+    case "eq": for (; o < end; o++, ai += as, bi += bs) out[o] = B.eq(a[ai], b[bi]); break;
+    case "ne": for (; o < end; o++, ai += as, bi += bs) out[o] = B.ne(a[ai], b[bi]); break;
+    case "reluBackward": for (; o < end; o++, ai += as, bi += bs) out[o] = B.reluBackward(a[ai], b[bi]); break;
     default: throw new Error(`binary: unknown op #${op}`);
   }
 }
@@ -157,7 +161,7 @@ const runners = {
   where: (): Run => (v, offs, inner, out, o, len) => {
     const c = v[0].data, a = v[1].data, b = v[2].data;
     let ci = offs[0], ai = offs[1], bi = offs[2];
-    for (const end = o + len; o < end; o++, ci += inner[0], ai += inner[1], bi += inner[2]) out[o] = c[ci] !== 0 ? a[ai] : b[bi];
+    for (const end = o + len; o < end; o++, ci += inner[0], ai += inner[1], bi += inner[2]) out[o] = choose(c[ci], a[ai], b[bi]);
   },
 };
 

@@ -1,23 +1,13 @@
-// Max and average pooling, forward and backward, split over (image, channel) planes. The
-// arithmetic follows the reference exactly (window order, NaN and tie rules, float64 sums).
+// Max and average pooling, forward and backward, split over (image, channel) planes. The rules are
+// semantics.ts's, as in the reference (window order, NaN and tie rules, float64 sums, cell count).
 import type { Pool2dParams, PoolMode } from "../../backend";
+import { avgPoolCount, beatsMax } from "../../semantics";
 import { defineJob } from "../threads/job";
 import type { ThreadPool } from "../threads/thread-pool";
 
 const INLINE_ELEMENTS = 1 << 15;
 /** Planes per task. */
 const planesPerTask = (p: Pool2dParams) => Math.max(1, Math.floor((1 << 15) / Math.max(1, p.h * p.w)));
-
-/** Number of window cells counted by the average (PyTorch's rules, see the reference). */
-function avgCount(p: Pool2dParams, y0: number, x0: number): number {
-  let count = 0;
-  for (let ky = 0; ky < p.kh; ky++)
-    for (let kx = 0; kx < p.kw; kx++) {
-      const iy = y0 + ky, ix = x0 + kx;
-      if (p.countIncludePad ? iy >= -p.padH && iy < p.h + p.padH && ix >= -p.padW && ix < p.w + p.padW : iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) count++;
-    }
-  return count;
-}
 
 /** The common 2×2, stride-2, unpadded max pooling, unrolled (same window order, tie and NaN rules). */
 function max2x2Planes(x: Float32Array, xo: number, p: Pool2dParams, out: Float32Array, oo: number, idx: Int32Array | null, io: number, pl0: number, pl1: number): void {
@@ -41,9 +31,9 @@ function max2x2Planes(x: Float32Array, xo: number, p: Pool2dParams, out: Float32
           // a NaN (or +Inf and -Inf together): the careful scan, the first NaN wins
           let best = a;
           at = r0 + c;
-          if (b > best || (b !== b && best === best)) { best = b; at = r0 + c + 1; }
-          if (cc > best || (cc !== cc && best === best)) { best = cc; at = r1 + c; }
-          if (d > best || (d !== d && best === best)) { at = r1 + c + 1; }
+          if (beatsMax(b, best)) { best = b; at = r0 + c + 1; }
+          if (beatsMax(cc, best)) { best = cc; at = r1 + c; }
+          if (beatsMax(d, best)) at = r1 + c + 1;
         }
         out[oo + o] = x[xb + at];
         if (idx) idx[io + o] = at;
@@ -72,7 +62,7 @@ function forwardPlanes(max: boolean, x: Float32Array, xo: number, p: Pool2dParam
             const row = (y0 + ky) * w;
             for (let kx = kx0; kx < kx1; kx++) {
               const v = x[xb + row + x0 + kx];
-              if (at < 0 || v > best || (v !== v && best === best)) {
+              if (at < 0 || beatsMax(v, best)) {
                 best = v;
                 at = row + x0 + kx;
               }
@@ -86,7 +76,7 @@ function forwardPlanes(max: boolean, x: Float32Array, xo: number, p: Pool2dParam
             const row = xb + (y0 + ky) * w + x0;
             for (let kx = kx0; kx < kx1; kx++) sum += x[row + kx];
           }
-          out[oo + o] = sum / avgCount(p, y0, x0);
+          out[oo + o] = sum / avgPoolCount(p, y0, x0);
         }
       }
     }
@@ -111,7 +101,7 @@ function backwardPlanes(max: boolean, dy: Float32Array, dyo: number, idx: Int32A
         }
         const x0 = ox * p.strideW - p.padW;
         const kx0 = Math.max(0, -x0), kx1 = Math.min(kw, w - x0);
-        const share = d / avgCount(p, y0, x0);
+        const share = d / avgPoolCount(p, y0, x0);
         for (let ky = ky0; ky < ky1; ky++) {
           const row = xb + (y0 + ky) * w + x0;
           for (let kx = kx0; kx < kx1; kx++) out[row + kx] += share;

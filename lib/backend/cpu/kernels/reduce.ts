@@ -1,7 +1,7 @@
-// Reductions of the middle axis of [outer, size, inner]. Same arithmetic and order as the
-// reference (float64 sums, first index wins, NaN wins), hence identical results.
+// Reductions of the middle axis of [outer, size, inner]. The rules and order of semantics.ts, as in
+// the reference (float64 sums, NaN wins, first maximum wins), hence identical results.
 import type { ReduceOp } from "../../backend";
-import { sumContiguous } from "../../reference/reduce";
+import { beatsMax, beatsMin, sumContiguous } from "../../semantics";
 import { defineJob } from "../threads/job";
 import type { ThreadPool } from "../threads/thread-pool";
 
@@ -27,14 +27,13 @@ function reduceBlock(op: number, x: Float32Array, xo: number, size: number, inne
     for (let i = 0; i < acc.length; i++) out[dst + i0 + i] = acc[i];
     return;
   }
-  const isMax = name === "max" || name === "argmax", wantIndex = name === "argmax" || name === "argmin";
+  const beats = name === "max" || name === "argmax" ? beatsMax : beatsMin, wantIndex = name === "argmax" || name === "argmin";
   for (let i = i0; i < i1; i++) {
     let p = base + i;
     let best = x[p], at = 0;
-    for (let s = 0; s < size; s++, p += inner) {
-      const v = x[p];
-      if (best !== best) break; // NaN wins and stays
-      if (v !== v || (isMax ? v > best : v < best)) {
+    for (let s = 1; s < size; s++) {
+      const v = x[(p += inner)];
+      if (beats(v, best)) {
         best = v;
         at = s;
       }
