@@ -3,10 +3,11 @@
 // (as PyTorch's CPU kernel does); a NaN in the window wins.
 import { backend } from "../backend";
 import type { Pool2dParams, PoolMode } from "../backend";
-import { record } from "../autograd/engine";
+import { record } from "../autograd/record";
 import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
 import { matmul } from "./matmul";
+import { contiguous, transpose } from "./shape";
 import { uninitialized } from "./util";
 
 type Pair = number | readonly [number, number];
@@ -52,13 +53,13 @@ function params(op: string, x: Tensor, kernelSize: Pair, opts: AvgPoolOptions): 
 }
 
 function pool(mode: PoolMode, x: Tensor, p: Pool2dParams): Tensor {
-  const xd = x.contiguous().data_();
+  const xd = contiguous(x).data_();
   const out = uninitialized([p.n, p.c, p.outH, p.outW], `${mode}Pool2d`);
   const indices = mode === "max" ? new Int32Array(out.numel) : null;
   backend().pool2d(mode, xd, p, out.storage, indices);
   return record(out, mode === "max" ? "maxPool2d" : "avgPool2d", [x], (g) => {
     const dx = uninitialized(x.shape);
-    backend().pool2dBackward(mode, g.contiguous().data_(), indices, p, dx.storage);
+    backend().pool2dBackward(mode, contiguous(g).data_(), indices, p, dx.storage);
     return [dx];
   });
 }
@@ -107,5 +108,5 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const Mh = new Tensor(adaptiveMatrix(h, oh), [h, oh]);
   const Mw = new Tensor(adaptiveMatrix(w, ow), [w, ow]);
   // rows: [N,C,H,W] @ Mw -> [N,C,H,ow]; columns: transpose, @ Mh -> [N,C,ow,oh] -> transpose back
-  return matmul(matmul(x, Mw).transpose(2, 3), Mh).transpose(2, 3);
+  return transpose(matmul(transpose(matmul(x, Mw), 2, 3), Mh), 2, 3);
 }
