@@ -10,7 +10,7 @@ import { asTensor, broadcastView, type TensorLike, uninitialized } from "./util"
 
 function unaryK(op: UnaryOp, x: Tensor): Tensor {
   const out = uninitialized(x.shape);
-  backend().unary(op, x.view_(), out.storage);
+  backend().unary(op, x.kernelView(), out.storage);
   return out;
 }
 
@@ -142,7 +142,7 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
 function minmax(op: "maximum" | "minimum", a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, op), B = asTensor(b, op);
   const y = binaryK(op, A, B);
-  return record(y, op, [A, B], (g) => {
+  return record(y, op, [A, B], (g) => { // records: maximum, minimum
     // the winner takes the gradient; ties split it evenly (as PyTorch does)
     const eq = binaryK("eq", A, B);
     const half = mul(g, mul(eq, 0.5));

@@ -34,7 +34,7 @@ export function reduceK(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
   if (dims.length === 0) {
     // nothing to reduce (a 0-d tensor): still a fresh tensor, never `x` itself (the op records a gradFn on it)
     const out = empty(x.shape);
-    backend().unary("copy", x.view_(), out.storage);
+    backend().unary("copy", x.kernelView(), out.storage);
     return out;
   }
   let cur = contiguous(x);
@@ -52,7 +52,7 @@ export function reduceK(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
     const next = [...shape];
     for (let e = d; e <= last; e++) next[e] = 1;
     const out = empty(next);
-    backend().reduce(op, cur.data_(), outer, size, inner, out.storage);
+    backend().reduce(op, cur.readData(), outer, size, inner, out.storage);
     cur = out;
     shape = next;
   }
@@ -84,7 +84,7 @@ function extreme(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Ten
   if (x.numel === 0) throw new Error(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   const kept = reduceK(op, x, dims);
   const y = keepdim ? kept : reshape(kept, outShape(x.shape, dims, false));
-  return record(y, op, [x], (g) => {
+  return record(y, op, [x], (g) => { // records: max, min
     // the gradient goes to the extreme element(s), split evenly between ties
     const mask = eq(x, kept);
     const count = reduceK("sum", mask, dims);

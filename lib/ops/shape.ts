@@ -20,14 +20,14 @@ function viewOf(x: Tensor, shape: number[], strides: number[], offset = x.offset
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
   const out = uninitialized(x.shape, "contiguous");
-  backend().unary("copy", x.view_(), out.storage);
+  backend().unary("copy", x.kernelView(), out.storage);
   return record(out, "contiguous", [x], (g) => [g]);
 }
 
 /** A copy with its own storage (gradient flows back to `x`). */
 export function clone(x: Tensor): Tensor {
   const out = uninitialized(x.shape);
-  backend().unary("copy", x.view_(), out.storage);
+  backend().unary("copy", x.kernelView(), out.storage);
   return record(out, "clone", [x], (g) => [g]);
 }
 
@@ -152,7 +152,7 @@ function viewIndices(shape: readonly number[], strides: readonly number[], offse
 /** Backward of a sub-view: scatter g into zeros shaped like x at the view's positions. */
 function scatterBack(g: Tensor, x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
   const out = empty(x.shape);
-  backend().scatterAdd(g.data_(), viewIndices(shape, strides, offset), out.storage);
+  backend().scatterAdd(g.readData(), viewIndices(shape, strides, offset), out.storage);
   return out;
 }
 
@@ -204,10 +204,10 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
 function takeOp(x: Tensor, index: Int32Array, shape: number[], name: string): Tensor {
   const src = x.isContiguous() ? x : contiguous(x);
   const out = uninitialized(shape, name);
-  backend().take(src.data_(), index, out.storage);
-  return record(out, name, [src], (g) => {
+  backend().take(src.readData(), index, out.storage);
+  return record(out, name, [src], (g) => { // records: gather, indexSelect
     const dx = empty(src.shape);
-    backend().scatterAdd(g.data_(), index, dx.storage);
+    backend().scatterAdd(g.readData(), index, dx.storage);
     return [dx];
   });
 }
@@ -344,10 +344,10 @@ export function pad(x: Tensor, pads: readonly number[]): Tensor {
   const offset = before.reduce((o, b, d) => o + b * cs[d], 0);
   const index = viewIndices(x.shape, cs, offset);
   const out = empty(shape, "pad");
-  backend().scatterAdd(x.data_(), index, out.storage);
+  backend().scatterAdd(x.readData(), index, out.storage);
   return record(out, "pad", [x], (g) => {
     const gx = empty(x.shape);
-    backend().take(g.data_(), index, gx.storage);
+    backend().take(g.readData(), index, gx.storage);
     return [gx];
   });
 }

@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
+import { escapeHtml } from "../common";
 
 /** A plotly figure: traces, layout and config, exactly as `Plotly.newPlot` takes them. */
 export interface FigureSpec {
@@ -14,15 +15,7 @@ export interface FigureSpec {
   frames?: Array<Record<string, unknown>>;
 }
 
-/** Escapes text for use inside HTML elements and attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+export { escapeHtml };
 
 /** JSON that is safe to place inside a `<script>` element (no `</script>`, no `<!--`). */
 export function scriptJson(value: unknown): string {

@@ -2,7 +2,8 @@
 // `npm run train -- --model convnet --epochs 2 …` (or `gradwork-train …` when installed): train a
 // course model on CIFAR-10 from the command line, with a progress bar, a final report and a
 // safetensors checkpoint (plus the optimizer's state beside it, for `--resume`).
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { packageVersion } from "../paths";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs as parseCommandLine } from "node:util";
 
@@ -155,18 +156,6 @@ export function parseArgs(argv: string[]): TrainArgs {
 /** The optimizer-state file that goes with a checkpoint: `x.safetensors` -> `x.optim.safetensors`. */
 export function optimizerFile(checkpoint: string): string {
   return checkpoint.replace(/(\.safetensors)?$/, ".optim.safetensors");
-}
-
-/** gradwork's version from its package.json. */
-function packageVersion(): string {
-  for (const dir of [join(__dirname, "..", ".."), join(__dirname, "..")]) {
-    const pj = join(dir, "package.json");
-    if (existsSync(pj)) {
-      const p = JSON.parse(readFileSync(pj, "utf8"));
-      if (p.name === "gradwork") return p.version;
-    }
-  }
-  return "unknown";
 }
 
 /** A test accuracy for the report: "–" for an epoch that was stopped before its test pass. */

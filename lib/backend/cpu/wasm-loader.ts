@@ -1,7 +1,8 @@
 // Loading the WebAssembly kernels (built from wasm/ into dist/backend/cpu/kernels-*.wasm): probing
 // the engine, compiling the module once and instantiating it on each thread over the shared memory.
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { distPath } from "../../paths";
 import { setFlagsFromString } from "node:v8";
 
 // Minimal typings for the WebAssembly JavaScript API, which neither the ES2022 lib nor
@@ -42,13 +43,7 @@ export function builtDir(): string {
   // compiled library: this file is dist/backend/cpu/wasm-loader.js, next to them
   if (existsSync(join(__dirname, "worker.js"))) return __dirname;
   // running from the TypeScript sources (vitest, tsx): use the package's dist/
-  let dir = __dirname;
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return join(dir, "dist", "backend", "cpu");
+  return distPath("backend", "cpu");
 }
 
 export const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";

@@ -101,6 +101,16 @@ export function checkConv2dBackwardWeight(x: Float32Array, dy: Float32Array, p: 
   checkLength("conv2dBackwardWeight", "out", out, weightCount(p));
 }
 
+/**
+ * What task t of a job split by (image, group, chunk) works on: the geometry, image b, group g, and
+ * the first index of its chunk along the split axis.
+ */
+function imageTask(f: Conv2dParams & { chunk: number; chunks: number }, t: number) {
+  const groups = f.groups, cg = f.c / groups, og = f.cOut / groups, khw = f.kh * f.kw;
+  const b = Math.floor(t / (groups * f.chunks)), g = Math.floor(t / f.chunks) % groups;
+  return { groups, cg, og, khw, K: cg * khw, P: f.outH * f.outW, plane: f.h * f.w, b, g, start: (t % f.chunks) * f.chunk, chunk: f.chunk };
+}
+
 // ---------------------------------------------------------------- forward
 
 export function conv2dCpu(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
@@ -123,11 +133,8 @@ export function conv2dCpu(pool: ThreadPool, x: Float32Array, w: Float32Array, bi
 
 /** Task: columns [p0, p0+chunk) of one image and group. */
 function forwardTask(f: JobFields<typeof FORWARD_FIELDS>, t: number, ctx: ThreadCtx): void {
-  const groups = f.groups, cg = f.c / groups, og = f.cOut / groups;
-  const khw = f.kh * f.kw, K = cg * khw, P = f.outH * f.outW, plane = f.h * f.w;
-  const nChunk = f.chunks, chunk = f.chunk;
-  const b = Math.floor(t / (groups * nChunk)), g = Math.floor(t / nChunk) % groups;
-  const p0 = (t % nChunk) * chunk, np = Math.min(chunk, P - p0);
+  const { groups, cg, og, K, P, plane, b, g, start: p0, chunk } = imageTask(f, t);
+  const np = Math.min(chunk, P - p0);
   const ogPad = roundUp(og, MR);
   const kcMax = f.kc;
   const packedW = scratchOf(ctx), strip = packedW + ogPad * K * 4, tmp = strip + STRIP_BYTES, xpad = tmp + TMP_BYTES;
@@ -194,11 +201,8 @@ export function conv2dBackwardInputCpu(pool: ThreadPool, dy: Float32Array, w: Fl
 
 /** Task: input channels [ci0, ci0+chunk) of one image and group. */
 function backwardInputTask(f: JobFields<typeof BACKWARD_INPUT_FIELDS>, t: number, ctx: ThreadCtx): void {
-  const groups = f.groups, cg = f.c / groups, og = f.cOut / groups;
-  const khw = f.kh * f.kw, K = cg * khw, P = f.outH * f.outW, plane = f.h * f.w;
-  const nChunk = f.chunks, chunk = f.chunk;
-  const b = Math.floor(t / (groups * nChunk)), g = Math.floor(t / nChunk) % groups;
-  const ci0 = (t % nChunk) * chunk, nci = Math.min(chunk, cg - ci0);
+  const { cg, og, khw, K, P, plane, b, g, start: ci0, chunk } = imageTask(f, t);
+  const nci = Math.min(chunk, cg - ci0);
   const r0 = ci0 * khw, rows = nci * khw, rowsPad = roundUp(rows, MR);
   const packedWT = scratchOf(ctx), dcol = packedWT + roundUp(chunk * khw, MR) * og * 4;
   const strip = dcol + chunk * khw * P * 4, tmp = strip + STRIP_BYTES;

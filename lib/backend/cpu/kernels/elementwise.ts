@@ -5,6 +5,7 @@
 // over the threads in place. Otherwise cheap ops (add, mul, relu, comparisons, ...) run inline on
 // the caller's arrays, since copying costs as much as computing them, and only costly ops (exp,
 // log, tanh, sin, cos, sqrt, pow) are copied into the shared memory and split.
+import { numel } from "../../../common";
 import type { BinaryOp, UnaryOp, View } from "../../backend";
 import { BINARY, UNARY, where as choose } from "../../semantics";
 import { defineJob, type Job, type JobFields } from "../threads/job";
@@ -199,12 +200,6 @@ function span(v: View, shape: readonly number[]): [number, number] {
     else hi += s;
   }
   return [lo, hi];
-}
-
-function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
 }
 
 /** Most (collapsed) dimensions a threaded elementwise job takes; more run on the calling thread. */
