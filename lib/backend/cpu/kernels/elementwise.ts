@@ -258,9 +258,13 @@ function elementwiseTask(f: ElementwiseFields, t: number, ctx: ThreadCtx, run: R
   const nd = f.dims;
   const ops: Operand[] = [];
   for (let i = 0; i < f.operands; i++) {
-    ops.push({ data: ctx.f32, offset: (f.data[i] >> 2) + f.offset[i], strides: Array.from(f.strides.subarray(i * nd, (i + 1) * nd)) });
+    const strides: number[] = [];
+    for (let d = 0; d < nd; d++) strides.push(f.strides[i * nd + d]);
+    ops.push({ data: ctx.f32, offset: (f.data[i] >> 2) + f.offset[i], strides });
   }
-  walkRange(Array.from(f.shape.subarray(0, nd)), ops, ctx.f32, f.out >> 2, t * RANGE, Math.min(f.total, (t + 1) * RANGE), run);
+  const shape: number[] = [];
+  for (let d = 0; d < nd; d++) shape.push(f.shape[d]);
+  walkRange(shape, ops, ctx.f32, f.out >> 2, t * RANGE, Math.min(f.total, (t + 1) * RANGE), run);
 }
 
 export function unaryCpu(pool: ThreadPool, op: UnaryOp, x: View, out: Float32Array): void {

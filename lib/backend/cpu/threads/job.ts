@@ -12,7 +12,7 @@
 // The fields are laid out one after another from slot ARGS of the control block (an Int32 slot per
 // "int" or "bool", `ints` slots per array); a job is known to every thread by the hash of its name.
 import { ARGS, KIND, MAX_ARGS, NEXT, NTASKS } from "./control";
-import { jobSerial, refreshViews, type ThreadCtx } from "./context";
+import { refreshViews, type ThreadCtx } from "./context";
 
 /** A field: one integer (byte addresses included), a boolean, or up to `ints` integers. */
 export type FieldKind = "int" | "bool" | { ints: number };
@@ -80,20 +80,23 @@ export function defineJob<const S extends FieldSpecs>(spec: JobSpec<S>): Job<S> 
   const other = JOBS.get(id);
   if (other) throw new Error(`cpu backend: job "${spec.name}" is declared twice (or its id collides with "${other.name}")`);
 
-  // each thread decodes the fields once per job (keyed by the job's serial number)
-  const decoded = new WeakMap<Int32Array, { serial: number; fields: JobFields<S> }>();
-  function read(ctx: ThreadCtx): JobFields<S> {
-    const serial = jobSerial(ctx);
-    const hit = decoded.get(ctx.ctl);
-    if (hit && hit.serial === serial) return hit.fields;
-    const a = ctx.ctl;
-    const out: Record<string, number | boolean | Int32Array> = {};
-    names.forEach((name, i) => {
-      const kind = spec.fields[name], at = ARGS + slots[i];
-      out[name] = kind === "bool" ? a[at] !== 0 : kind === "int" ? a[at] : a.slice(at, at + kind.ints);
-    });
-    const fields = out as JobFields<S>;
-    decoded.set(a, { serial, fields });
+  const kinds = names.map((name) => spec.fields[name]);
+
+  // Each thread reads the fields through one object per control block: a getter per field that
+  // reads its slot (an array field is a view of its slots), so nothing is decoded per job.
+  const views = new WeakMap<Int32Array, JobFields<S>>();
+  function read(ctl: Int32Array): JobFields<S> {
+    let fields = views.get(ctl);
+    if (fields) return fields;
+    const obj = {};
+    for (let i = 0; i < names.length; i++) {
+      const kind = kinds[i], at = ARGS + slots[i];
+      if (kind === "int") Object.defineProperty(obj, names[i], { get: () => ctl[at], enumerable: true });
+      else if (kind === "bool") Object.defineProperty(obj, names[i], { get: () => ctl[at] !== 0, enumerable: true });
+      else Object.defineProperty(obj, names[i], { value: ctl.subarray(at, at + kind.ints), enumerable: true });
+    }
+    fields = obj as JobFields<S>;
+    views.set(ctl, fields);
     return fields;
   }
 
@@ -101,8 +104,8 @@ export function defineJob<const S extends FieldSpecs>(spec: JobSpec<S>): Job<S> 
     name: spec.name,
     id,
     write(ctl, values) {
-      names.forEach((name, i) => {
-        const kind = spec.fields[name], at = ARGS + slots[i];
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i], kind = kinds[i], at = ARGS + slots[i];
         const v = values[name] as number | boolean | ArrayLike<number> | undefined;
         if (typeof kind === "object") {
           const arr = v as ArrayLike<number>;
@@ -113,9 +116,9 @@ export function defineJob<const S extends FieldSpecs>(spec: JobSpec<S>): Job<S> 
         } else {
           throw new TypeError(`cpu backend: job "${spec.name}": field ${name} must be a ${kind === "bool" ? "boolean" : "number"}, got ${String(v)}`);
         }
-      });
+      }
     },
-    runTask: (ctx, task) => spec.run(read(ctx), task, ctx),
+    runTask: (ctx, task) => spec.run(read(ctx.ctl), task, ctx),
   };
   JOBS.set(id, job as unknown as Job);
   return job;
