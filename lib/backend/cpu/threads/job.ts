@@ -12,7 +12,7 @@
 // The fields are laid out one after another from slot ARGS of the control block (an Int32 slot per
 // "int" or "bool", `ints` slots per array); a job is known to every thread by the hash of its name.
 import { ARGS, KIND, MAX_ARGS, NEXT, NTASKS } from "./control";
-import { refreshViews, type ThreadCtx } from "./context";
+import { jobSerial, refreshViews, type ThreadCtx } from "./context";
 
 /** A field: one integer (byte addresses included), a boolean, or up to `ints` integers. */
 export type FieldKind = "int" | "bool" | { ints: number };
@@ -82,22 +82,36 @@ export function defineJob<const S extends FieldSpecs>(spec: JobSpec<S>): Job<S> 
 
   const kinds = names.map((name) => spec.fields[name]);
 
-  // Each thread reads the fields through one object per control block: a getter per field that
-  // reads its slot (an array field is a view of its slots), so nothing is decoded per job.
-  const views = new WeakMap<Int32Array, JobFields<S>>();
-  function read(ctl: Int32Array): JobFields<S> {
-    let fields = views.get(ctl);
-    if (fields) return fields;
-    const obj = {};
-    for (let i = 0; i < names.length; i++) {
-      const kind = kinds[i], at = ARGS + slots[i];
-      if (kind === "int") Object.defineProperty(obj, names[i], { get: () => ctl[at], enumerable: true });
-      else if (kind === "bool") Object.defineProperty(obj, names[i], { get: () => ctl[at] !== 0, enumerable: true });
-      else Object.defineProperty(obj, names[i], { value: ctl.subarray(at, at + kind.ints), enumerable: true });
+  // Each thread decodes the fields once per job (keyed by the job's serial number) into one plain
+  // object per control block, reused from job to job so that it keeps one shape: tasks read its
+  // fields in their inner loops (e.g. the pooling geometry) as fast as those of any object.
+  const decoded = new WeakMap<Int32Array, { serial: number; fields: Record<string, number | boolean | Int32Array> }>();
+  function read(ctx: ThreadCtx): JobFields<S> {
+    const a = ctx.ctl, serial = jobSerial(ctx);
+    let entry = decoded.get(a);
+    if (!entry) {
+      const fields: Record<string, number | boolean | Int32Array> = {};
+      for (let i = 0; i < names.length; i++) {
+        const kind = kinds[i];
+        fields[names[i]] = kind === "bool" ? false : kind === "int" ? 0 : new Int32Array(kind.ints);
+      }
+      entry = { serial: NaN, fields };
+      decoded.set(a, entry);
     }
-    fields = obj as JobFields<S>;
-    views.set(ctl, fields);
-    return fields;
+    if (entry.serial !== serial) {
+      const fields = entry.fields;
+      for (let i = 0; i < names.length; i++) {
+        const kind = kinds[i], at = ARGS + slots[i];
+        if (kind === "int") fields[names[i]] = a[at];
+        else if (kind === "bool") fields[names[i]] = a[at] !== 0;
+        else {
+          const arr = fields[names[i]] as Int32Array;
+          for (let j = 0; j < arr.length; j++) arr[j] = a[at + j];
+        }
+      }
+      entry.serial = serial;
+    }
+    return entry.fields as JobFields<S>;
   }
 
   const job: Job<S> = {
@@ -118,7 +132,7 @@ export function defineJob<const S extends FieldSpecs>(spec: JobSpec<S>): Job<S> 
         }
       }
     },
-    runTask: (ctx, task) => spec.run(read(ctx.ctl), task, ctx),
+    runTask: (ctx, task) => spec.run(read(ctx), task, ctx),
   };
   JOBS.set(id, job as unknown as Job);
   return job;
