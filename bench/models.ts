@@ -46,7 +46,7 @@ type Factory = () => gw.nn.Module;
 
 /** The net for a workload group, and where its definition came from. */
 export function loadNet(group: "convnet" | "vgg" | "vggbn"): { net: gw.nn.Module; source: string } {
-  if (group === "vggbn") return { net: gw.train.models.vggNet({ batchNorm: true }), source: "lib/train/models.ts vggNet({ batchNorm: true })" };
+  if (group === "vggbn") return { net: gw.train.vggNet({ batchNorm: true }), source: "lib/train/models.ts vggNet({ batchNorm: true })" };
   const libModels = join(__dirname, "..", "lib", "train", "models.ts");
   if (existsSync(libModels)) {
     const mod = require(libModels) as Record<string, unknown>;

@@ -8,7 +8,7 @@
  * x.matmul(x).sum().backward();
  * console.log(x.grad?.toString());
  */
-import "./autograd/backward-method";
+import "./tensor/methods"; // the Tensor methods (x.add(y), x.sum(), …)
 import "./backend/cpu/register";
 
 export const version = "0.1.0";

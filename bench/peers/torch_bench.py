@@ -64,7 +64,7 @@ def conv_net(nn):
 
 
 def vgg_net(nn, batch_norm=False):
-    """gw.train.models.vggNet({ batchNorm }) : BatchNorm2d after each conv when batch_norm."""
+    """gw.train.vggNet({ batchNorm }) : BatchNorm2d after each conv when batch_norm."""
     layers, channels = [], 3
     for spec in (32, 32, "pool", 64, 64, "pool"):
         if spec == "pool":

@@ -2,7 +2,7 @@
 
     npm run train -- --model vgg-bn --epochs 3 --batch-size 64 --lr 0.05 --schedule onecycle
 
-The same network (gw.train.models.vggNet({ batchNorm: true })), data (the binary CIFAR-10 archive, the
+The same network (gw.train.vggNet({ batchNorm: true })), data (the binary CIFAR-10 archive, the
 same normalisation, no augmentation), optimiser (SGD, momentum 0.9), schedule (lib/train/schedules.ts's
 oneCycleLR, stepped before every batch, as gw.train.fit does) and batch size. Prints one line per epoch
 (test accuracy, seconds, images/s), then the wall time until the test accuracy first reached 75 % and

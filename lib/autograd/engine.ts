@@ -1,26 +1,14 @@
-// Reverse-mode autodiff: recording ops, the iterative topological sort, and backward().
+// Reverse-mode autodiff: the iterative topological sort and backward(). Ops record themselves with
+// record() (record.ts); the engine uses the functional ops it needs (add, clone), so importing it
+// alone works (the Tensor methods are sugar installed by lib/tensor/methods.ts).
 import { Tensor } from "../tensor/tensor";
 import { fmtShape, numel, sameShape } from "../tensor/shape";
-import { isGradEnabled, setGradEnabled } from "./grad-mode";
+import { add } from "../ops/elementwise";
+import { clone } from "../ops/shape";
+import { setGradEnabled } from "./grad-mode";
 import { sumToShape } from "./sum-to-shape";
 
-/**
- * Internal: mark `out` as produced by an op with these inputs. `backward` maps the output
- * gradient to one gradient per input (in the output's broadcast shape or the input's own shape;
- * the engine sums broadcast gradients back to each input's shape).
- */
-export function record(
-  out: Tensor,
-  name: string,
-  inputs: readonly Tensor[],
-  backward: (grad: Tensor) => (Tensor | null)[],
-): Tensor {
-  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
-    out.requiresGrad = true;
-    out.gradFn = { name, inputs, backward };
-  }
-  return out;
-}
+export { record } from "./record";
 
 /** Nodes reachable from root through gradFn edges, inputs before outputs (iterative DFS). */
 function topoOrder(root: Tensor): Tensor[] {
@@ -102,7 +90,7 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: BackwardOpt
         // a leaf: accumulate (a new tensor, or one no one else uses)
         const shared = (users.get(gt.storage) ?? 0) > 1;
         release(gt);
-        t.grad = t.grad ? t.grad.add(gt) : shared || !gt.isContiguous() ? gt.clone() : gt;
+        t.grad = t.grad ? add(t.grad, gt) : shared || !gt.isContiguous() ? clone(gt) : gt;
         continue;
       }
       if (!fn.backward) {
@@ -115,7 +103,7 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: BackwardOpt
         if (!inp.requiresGrad || !gi) return;
         const shaped = sumToShape(gi, inp.shape);
         const acc = grads.get(inp);
-        const next = acc ? acc.add(shaped) : shaped;
+        const next = acc ? add(acc, shaped) : shaped;
         if (acc) release(acc);
         grads.set(inp, next);
         hold(next);

@@ -1,6 +1,8 @@
 // Broadcast gradients are summed back to an input's shape here, once, for every op.
 import type { Tensor } from "../tensor/tensor";
 import { fmtShape, sameShape } from "../tensor/shape";
+import { sum } from "../ops/reduce";
+import { reshape } from "../ops/shape";
 
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(g.shape, shape)) return g;
@@ -11,7 +13,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
     if (d < lead) dims.push(d);
     else if (shape[d - lead] === 1 && g.shape[d] !== 1) dims.push(d);
   }
-  let r = dims.length ? g.sum(dims, true) : g;
-  if (!sameShape(r.shape, shape)) r = r.reshape(shape);
+  let r = dims.length ? sum(g, dims, true) : g;
+  if (!sameShape(r.shape, shape)) r = reshape(r, shape);
   return r;
 }

@@ -5,7 +5,7 @@
  * solutions are never included.
  *
  * @example
- * writeAutograderZip(repoRoot(), "autograder.zip", { hiddenTests: "instructor/hidden" });
+ * writeAutograderZip(packageRoot(), "autograder.zip", { hiddenTests: "instructor/hidden" });
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -6,6 +6,7 @@
  * @example
  * expectClose([0.5, 0.73], [0.5, 0.7311], { atol: 1e-3, what: "sigmoid" });
  */
+import { describeValue, worstMismatch } from "../common";
 import { CheckFailure } from "./errors";
 
 /** Numbers with a shape, row-major. */
@@ -22,14 +23,6 @@ export function fail(message: string): never {
 /** Fail with `message` unless `cond` is true. */
 export function expectTrue(cond: unknown, message: string): void {
   if (cond !== true) fail(message);
-}
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (typeof x === "object") return `an object with keys [${Object.keys(x as object).slice(0, 8).join(", ")}]`;
-  if (typeof x === "string") return `the string ${JSON.stringify(x.slice(0, 40))}`;
-  return `${typeof x} ${String(x)}`;
 }
 
 const MAX_ELEMENTS = 5_000_000;
@@ -75,7 +68,7 @@ export function asTensorData(x: unknown, what = "result"): NumericData {
     for (const p of parts) for (const v of p.data) data.push(v);
     return { shape: [x.length, ...inner], data };
   }
-  return fail(`${what}: expected numbers, got ${describe(x)}`);
+  return fail(`${what}: expected numbers, got ${describeValue(x)}`);
 }
 
 /**
@@ -119,23 +112,11 @@ export function expectClose(actual: unknown, expected: unknown, opts: { atol?: n
   if (!sameShape && !(a.data.length === 1 && e.data.length === 1)) {
     fail(`${what}: wrong shape: got [${a.shape.join(", ")}], expected [${e.shape.join(", ")}]`);
   }
-  let bad = 0;
-  let worst = -1;
-  let worstExcess = -Infinity;
   for (let i = 0; i < e.data.length; i++) {
-    const x = a.data[i];
-    const y = e.data[i];
-    if (typeof x !== "number") fail(`${what}: value ${indexOf(i, e.shape)} is not a number (${describe(x)})`);
-    const ok = Number.isNaN(y) ? Number.isNaN(x) : x === y || Math.abs(x - y) <= atol + rtol * Math.abs(y);
-    if (!ok) {
-      bad++;
-      const excess = Number.isNaN(x) || !Number.isFinite(x) ? Infinity : Math.abs(x - y) - (atol + rtol * Math.abs(y));
-      if (worst < 0 || excess > worstExcess) {
-        worst = i;
-        worstExcess = excess;
-      }
-    }
+    if (typeof a.data[i] !== "number") fail(`${what}: value ${indexOf(i, e.shape)} is not a number (${describeValue(a.data[i])})`);
   }
+  const m = worstMismatch(a.data, e.data, atol, rtol);
+  const bad = m ? m.failures : 0, worst = m ? m.index : -1;
   if (bad > 0) {
     const where = e.shape.length === 0 ? "" : ` at ${indexOf(worst, e.shape)}`;
     const lead = e.data.length === 1 ? `${what} is wrong` : `${what}: ${bad} of ${e.data.length} values are wrong; the worst${where}`;

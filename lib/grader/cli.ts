@@ -18,7 +18,7 @@ import { grade, listTests, type GradeOptions, type GradeReport } from "./runner"
 import { formatTable, toGradescope } from "./report";
 import { extractFolder, extractSubmission, writeSubmission } from "./submission";
 import { writeAutograderZip } from "./autograder";
-import { repoRoot } from "./sandbox";
+import { packageRoot } from "../paths";
 import { availableCpus, gradeBatch } from "./batch";
 import { isolation } from "./isolation";
 
@@ -105,7 +105,7 @@ function parse(argv: string[]) {
   if (v.batch && !v.csv) throw new UsageError("--batch needs --csv <file>");
   const jobs = positive(v.jobs, "jobs");
   if (jobs !== undefined && !Number.isInteger(jobs)) throw new UsageError(`--jobs needs a whole number, got "${v.jobs}"`);
-  const root = repoRoot();
+  const root = packageRoot();
   return {
     cmd: v.help ? "help" : v.version ? "version" : cmd,
     target: v.solutions ? path.join(root, "solutions") : v.exercises ? path.join(root, "exercises") : v.target,
@@ -155,7 +155,7 @@ function writeJson(file: string, value: object): void {
 }
 
 async function gradeOne(a: Args): Promise<number> {
-  const root = repoRoot();
+  const root = packageRoot();
   const out = path.resolve(a.out ?? "results.json");
   // Whatever happens below, results.json is written within the run's time limit.
   const limit = ((a.totalTimeout ?? 600) + 60) * 1000;
@@ -213,7 +213,7 @@ async function batch(a: Args): Promise<number> {
 
 async function main(): Promise<number> {
   const a = parse(process.argv.slice(2));
-  const root = repoRoot();
+  const root = packageRoot();
   if (a.cmd === "help") {
     console.log(HELP);
     return 0;

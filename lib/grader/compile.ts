@@ -8,7 +8,7 @@
  * Node's type stripping where present) and the report says so.
  *
  * @example
- * const out = compileSubmission(new Map([["02-sigmoid.ts", source]]), repoRoot());
+ * const out = compileSubmission(new Map([["02-sigmoid.ts", source]]), packageRoot());
  * out.get("02-sigmoid.ts")!.errors; // ["02-sigmoid.ts:12:5 error TS1005: ',' expected."]
  */
 import * as fs from "node:fs";
@@ -53,7 +53,7 @@ const libCache = new Map<string, unknown>();
  * Parse, type-check and transpile the student's files.
  *
  * @example
- * compileSubmission(new Map([["01-chain-rule.ts", "export const x: number = 'a';"]]), repoRoot());
+ * compileSubmission(new Map([["01-chain-rule.ts", "export const x: number = 'a';"]]), packageRoot());
  */
 export function compileSubmission(sources: Map<string, string>, root: string, opts: { typeCheck?: boolean } = {}): { files: Map<string, CompiledFile>; typeChecked: boolean } {
   const files = new Map<string, CompiledFile>();

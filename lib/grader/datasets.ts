@@ -20,7 +20,7 @@ import { download, MARKER } from "../data/cifar10/download";
 import { load } from "../data/cifar10/load";
 import { BATCHES_DIR, MIRROR, type Cifar10Source } from "../data/cifar10/source";
 import { rng } from "./checks";
-import { repoRoot } from "./sandbox";
+import { packageRoot } from "../paths";
 
 /** Shape of one image: 3 channels of 32×32, like CIFAR-10. */
 export const IMAGE_SHAPE = [3, 32, 32] as const;
@@ -69,7 +69,7 @@ export async function gradingImages(opts: GradingImagesOptions): Promise<Grading
   for (const k of ["train", "test"] as const) {
     if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`gradingImages: ${k} must be a positive whole number of images, got ${opts[k]}`);
   }
-  const root = path.resolve(opts.root ?? path.join(repoRoot(), "data", "cifar10"));
+  const root = path.resolve(opts.root ?? path.join(packageRoot(), "data", "cifar10"));
   const mirror = opts.mirror === undefined ? MIRROR : opts.mirror;
   const key = JSON.stringify([root, opts.train, opts.test]);
   const hit = cache.get(key);

@@ -11,7 +11,7 @@
 import * as path from "node:path";
 import { grade, type GradeReport } from "./runner";
 import { formatTable, toHtml } from "./report";
-import { repoRoot } from "./sandbox";
+import { packageRoot } from "../paths";
 
 export { grade, summarize } from "./runner";
 export type { GradeOptions, GradeReport, TestResult, TaskSummary } from "./runner";
@@ -42,7 +42,7 @@ export interface GradeTasksOptions {
  * r.tests.map((t) => `${t.name}: ${t.status}`);
  */
 export function gradeTasks(opts: GradeTasksOptions = {}): Promise<GradeReport> {
-  const root = repoRoot();
+  const root = packageRoot();
   const t = opts.target ?? "exercises";
   const target = t === "exercises" || t === "solutions" ? path.join(root, t) : path.resolve(t);
   const tasks = typeof opts.tasks === "string" ? [opts.tasks] : opts.tasks;

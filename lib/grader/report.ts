@@ -6,6 +6,7 @@
  * console.log(formatTable(report));
  * fs.writeFileSync("results.json", JSON.stringify(toGradescope(report), null, 2));
  */
+import { escapeHtml as esc } from "../common";
 import type { GradeReport, TestResult } from "./runner";
 
 const MARK: Record<TestResult["status"], string> = {
@@ -126,9 +127,6 @@ export function toGradescope(r: GradeReport): GradescopeResults {
   };
 }
 
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 /**
  * An HTML table for a notebook cell (`tslab.display.html(toHtml(report))`).

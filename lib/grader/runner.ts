@@ -16,7 +16,8 @@ import * as harness from "./harness";
 import type { TaskTest, Visibility } from "./harness";
 import { compileTests, readTestSources, type TestSource } from "./loader";
 import { typescript } from "./typescript";
-import { cleanStale, libraryImage, makeSandbox, repoRoot } from "./sandbox";
+import { cleanStale, libraryImage, makeSandbox } from "./sandbox";
+import { packageRoot } from "../paths";
 import { compileSubmission } from "./compile";
 import { typeCheck } from "./typecheck";
 import { ChannelError, decode, encode, FrameReader, MAX_FRAME_BYTES } from "./ipc";
@@ -294,13 +295,13 @@ function selected(t: TaskTest, tasks: string[] | undefined): boolean {
 }
 
 function loadParentTests(sources: TestSource[]): TaskTest[] {
-  const gradwork = require(path.join(repoRoot(), "dist", "index.js"));
+  const gradwork = require(path.join(packageRoot(), "dist", "index.js"));
   return compileTests(sources, { gradwork, harness });
 }
 
 /** Read the public and extra test folders (`runSide`: the sandbox's half only, see `runSideSource`). */
 export function testSources(opts: Pick<GradeOptions, "tests" | "publicTests">, runSide = false): TestSource[] {
-  const root = repoRoot();
+  const root = packageRoot();
   const dirs: { dir: string; visibility?: Visibility; label?: string }[] = [];
   if (opts.publicTests !== false) dirs.push({ dir: path.join(root, "test", "tasks"), label: "test/tasks" });
   for (const d of opts.tests ?? []) dirs.push({ dir: path.resolve(d), visibility: "after_due_date", label: `extra:${path.basename(path.resolve(d))}` });
@@ -374,7 +375,7 @@ function required(opts: GradeOptions): IsolationLevel | null {
  */
 export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
   const t0 = Date.now();
-  const root = repoRoot();
+  const root = packageRoot();
   if (!cleaned) {
     cleaned = true;
     cleanStale();

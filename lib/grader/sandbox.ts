@@ -11,7 +11,7 @@
  * ends. Folders left by a grader that was killed are removed by the next run (`cleanStale`).
  *
  * @example
- * const lib = libraryImage(repoRoot());
+ * const lib = libraryImage(packageRoot());
  * const box = makeSandbox("exercises", lib);
  * // ... grade ...
  * box.cleanup();
@@ -40,20 +40,6 @@ export const MAX_FILE_BYTES = 2_000_000;
 const PREFIXES = ["gradwork-sandbox-", "gradwork-submission-"];
 /** Packages of the library that only notebooks use: never copied into a sandbox. */
 const NOTEBOOK_ONLY = new Set(["gradwork", "tslab", "plotly.js-dist-min", "plotly.js-cartesian-dist-min", "@viz-js/viz"]);
-
-/** The repository (or installed package) root: the folder holding package.json named "gradwork". */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const pj = path.join(dir, "package.json");
-    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, "utf8")).name === "gradwork" && fs.existsSync(path.join(dir, "dist"))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  // An installed copy: the folder above dist/.
-  return path.resolve(__dirname, "..", "..");
-}
 
 /**
  * A temporary folder named after this process, so a later run can tell it was left behind.
@@ -163,7 +149,7 @@ let image: { root: string; dir: string; modulesDir: string } | null = null;
  * (a copy) and the runtime packages. Made once; removed at exit.
  *
  * @example
- * libraryImage(repoRoot()).modulesDir; // "/tmp/gradwork-sandbox-123-lib/node_modules"
+ * libraryImage(packageRoot()).modulesDir; // "/tmp/gradwork-sandbox-123-lib/node_modules"
  */
 export function libraryImage(root: string): { dir: string; modulesDir: string } {
   if (image && image.root === root && fs.existsSync(image.modulesDir)) return image;
@@ -187,7 +173,7 @@ export function libraryImage(root: string): { dir: string; modulesDir: string } 
  * they are compiled before they run, see compile.ts).
  *
  * @example
- * makeSandbox("/tmp/unzipped-submission", libraryImage(repoRoot()));
+ * makeSandbox("/tmp/unzipped-submission", libraryImage(packageRoot()));
  */
 export function makeSandbox(target: string, lib: { modulesDir: string }): Sandbox {
   if (!fs.existsSync(target) || !fs.statSync(target).isDirectory()) throw new Error(`target folder not found: ${target}`);

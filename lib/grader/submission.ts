@@ -5,7 +5,7 @@
  * has run (with their outputs). Only the exercise modules are graded.
  *
  * @example
- * const zip = writeSubmission(repoRoot(), "submission.zip");
+ * const zip = writeSubmission(packageRoot(), "submission.zip");
  * const dir = extractSubmission(zip); // a temp folder with 01-chain-rule.ts, ...
  */
 import * as fs from "node:fs";

@@ -5,7 +5,7 @@
  * declaration files (the library's, Node's) between submissions of a batch.
  *
  * @example
- * const errors = await typeCheck(new Map([["a.ts", "export const n: number = 'x';"]]), repoRoot());
+ * const errors = await typeCheck(new Map([["a.ts", "export const n: number = 'x';"]]), packageRoot());
  * errors["a.ts"]; // ["a.ts:1:14 error TS2322: Type 'string' is not assignable to type 'number'."]
  */
 import { Worker } from "node:worker_threads";
@@ -39,7 +39,7 @@ function start(): Worker {
  * package is missing or the check did not finish within `timeoutMs`.
  *
  * @example
- * await typeCheck(new Map([["ok.ts", "export const x = 1;"]]), repoRoot()); // { errors: {}, checked: true }
+ * await typeCheck(new Map([["ok.ts", "export const x = 1;"]]), packageRoot()); // { errors: {}, checked: true }
  */
 export function typeCheck(sources: Map<string, string>, root: string, timeoutMs = 120_000): Promise<{ errors: Record<string, string[]>; checked: boolean }> {
   worker ??= start();

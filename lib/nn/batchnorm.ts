@@ -5,7 +5,7 @@ import { ones, zeros } from "../tensor/create";
 import { noGrad } from "../autograd/grad-mode";
 import { add, div, mul, sqrt, sub } from "../ops/elementwise";
 import { reduceK } from "../ops/reduce";
-import { record } from "../autograd/engine";
+import { record } from "../autograd/record";
 import { Module, Parameter } from "./module";
 import { boolArg, intArg, numberArg, optionsArg, pyFloat } from "./check";
 

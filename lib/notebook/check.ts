@@ -1,5 +1,6 @@
 // Assertions for notebook check cells: print a ✓ line when a value matches, throw a clear error
 // (which stops a headless notebook run) when it does not.
+import { worstMismatch } from "../common";
 import { Tensor } from "../tensor/tensor";
 
 type Numeric = number | boolean | Tensor | readonly Numeric[] | Float32Array;
@@ -31,15 +32,7 @@ export function close(actual: Numeric, expected: Numeric, opts: { atol?: number;
   const atol = opts.atol ?? 1e-4, rtol = opts.rtol ?? 1e-4;
   const label = opts.label ?? "value";
   if (a.length !== e.length) throw new Error(`check failed: ${label} has ${a.length} element(s), expected ${e.length}`);
-  let worst = -1, worstErr = 0;
-  a.forEach((x, i) => {
-    const err = Math.abs(x - e[i]);
-    const ok = err <= atol + rtol * Math.abs(e[i]) || (Number.isNaN(x) && Number.isNaN(e[i])) || x === e[i];
-    if (!ok && (worst < 0 || err > worstErr || Number.isNaN(err))) {
-      worst = i;
-      worstErr = err;
-    }
-  });
+  const worst = worstMismatch(a, e, atol, rtol)?.index ?? -1;
   if (worst >= 0) {
     throw new Error(`check failed: ${label} = ${show(actual)}, expected ${show(expected)} (element ${worst}: ${a[worst]} vs ${e[worst]}, tolerance atol=${atol}, rtol=${rtol})`);
   }

@@ -2,12 +2,14 @@
 //   ∂L/∂W = x ⋆ ∂L/∂Y (summed over the batch)
 //   ∂L/∂X = (zero-padded ∂L/∂Y) ⋆ rot180(W)      — the "full" correlation with the flipped kernel
 // The kernels live in the backend (conv2d, conv2dBackwardInput, conv2dBackwardWeight).
+import { intPair } from "../common";
 import { backend } from "../backend";
 import type { Conv2dParams } from "../backend";
-import { record } from "../autograd/engine";
+import { record } from "../autograd/record";
 import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
-import { pad } from "./shape";
+import { contiguous, pad, squeeze, unsqueeze } from "./shape";
+import { sum } from "./reduce";
 import { uninitialized } from "./util";
 
 export type Pair = number | readonly [number, number];
@@ -20,11 +22,7 @@ export interface ConvOptions {
   groups?: number;
 }
 
-function pair(v: Pair, what: string, min: number): [number, number] {
-  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
-  if (p.some((x) => !Number.isInteger(x) || x < min)) throw new Error(`conv: ${what} must be integer(s) ≥ ${min}, got ${JSON.stringify(v)}`);
-  return p;
-}
+const pair = (v: Pair, what: string, min: number) => intPair(v, min, (rule) => `conv: ${what} must be ${rule}, got ${JSON.stringify(v)}`);
 
 /** Output size of one spatial dim: ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1. */
 export function convOutputSize(n: number, k: number, stride = 1, padding = 0, dilation = 1): number {
@@ -75,12 +73,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     throw new Error(`conv2d: kernel ${kh}×${kw} (dilation ${dh}×${dw}) is larger than the padded input ${h + 2 * ph}×${w + 2 * pw} (input ${fmtShape(x.shape)}, padding ${ph}×${pw})`);
   }
   const p: Conv2dParams = { n, c, h, w, cOut, kh, kw, groups, strideH: sh, strideW: sw, padH: ph, padW: pw, dilH: dh, dilW: dw, outH, outW };
-  const xd = x.contiguous().data_(), wd = weight.contiguous().data_();
+  const xd = contiguous(x).readData(), wd = contiguous(weight).readData();
   const out = uninitialized([n, cOut, outH, outW], "conv2d");
-  backend().conv2d(xd, wd, bias ? bias.contiguous().data_() : null, p, out.storage);
+  backend().conv2d(xd, wd, bias ? contiguous(bias).readData() : null, p, out.storage);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, "conv2d", inputs, (g) => {
-    const gd = g.contiguous().data_();
+    const gd = contiguous(g).readData();
     let dx: Tensor | null = null, dW: Tensor | null = null, db: Tensor | null = null;
     if (x.requiresGrad) {
       dx = uninitialized(x.shape);
@@ -90,7 +88,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       dW = uninitialized(weight.shape);
       backend().conv2dBackwardWeight(xd, gd, p, dW.storage);
     }
-    if (bias && bias.requiresGrad) db = g.sum([0, 2, 3]);
+    if (bias && bias.requiresGrad) db = sum(g, [0, 2, 3]);
     return [dx, dW, db];
   });
 }
@@ -106,13 +104,13 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (!(weight instanceof Tensor) || weight.ndim !== 3) throw new Error(`conv1d: weight must be a 3-D tensor [cOut, cIn/groups, k], got ${weight instanceof Tensor ? `shape ${fmtShape(weight.shape)}` : typeof weight}`);
   const pad1 = opts.padding ?? 0;
   const padding: Padding = typeof pad1 === "string" ? pad1 : [0, pad1];
-  const y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, {
+  const y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, {
     stride: [1, opts.stride ?? 1],
     padding,
     dilation: [1, opts.dilation ?? 1],
     groups: opts.groups,
   });
-  return y.squeeze(2);
+  return squeeze(y, 2);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Elementwise ops with NumPy broadcasting: each op's forward and backward together.
 import { backend } from "../backend";
 import type { BinaryOp, UnaryOp } from "../backend";
-import { record } from "../autograd/engine";
+import { record } from "../autograd/record";
 import { Tensor } from "../tensor/tensor";
 import { broadcastShapes } from "../tensor/shape";
 import { asTensor, broadcastView, type TensorLike, uninitialized } from "./util";
@@ -10,7 +10,7 @@ import { asTensor, broadcastView, type TensorLike, uninitialized } from "./util"
 
 function unaryK(op: UnaryOp, x: Tensor): Tensor {
   const out = uninitialized(x.shape);
-  backend().unary(op, x.view_(), out.storage);
+  backend().unary(op, x.kernelView(), out.storage);
   return out;
 }
 
@@ -142,7 +142,7 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
 function minmax(op: "maximum" | "minimum", a: TensorLike, b: TensorLike): Tensor {
   const A = asTensor(a, op), B = asTensor(b, op);
   const y = binaryK(op, A, B);
-  return record(y, op, [A, B], (g) => {
+  return record(y, op, [A, B], (g) => { // records: maximum, minimum
     // the winner takes the gradient; ties split it evenly (as PyTorch does)
     const eq = binaryK("eq", A, B);
     const half = mul(g, mul(eq, 0.5));
@@ -193,192 +193,4 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
     A.requiresGrad ? where(C, g, 0) : null,
     B.requiresGrad ? where(C, 0, g) : null,
   ]);
-}
-
-// ---- methods ----
-
-declare module "../tensor/tensor" {
-  interface Tensor {
-    /**
-     * −x, elementwise.
-     *
-     * @example
-     * gw.tensor([1, -2]).neg().toArray(); // [-1, 2]
-     */
-    neg(): Tensor;
-    /**
-     * eˣ, elementwise.
-     *
-     * @example
-     * gw.tensor([0, 1]).exp().toArray(); // [1, 2.7182817]
-     */
-    exp(): Tensor;
-    /**
-     * Natural logarithm, elementwise (−Infinity at 0, NaN below).
-     *
-     * @example
-     * gw.tensor([1, Math.E]).log().toArray(); // [0, 1]
-     */
-    log(): Tensor;
-    /**
-     * Square root, elementwise.
-     *
-     * @example
-     * gw.tensor([4, 9]).sqrt().toArray(); // [2, 3]
-     */
-    sqrt(): Tensor;
-    /**
-     * |x|, elementwise (gradient sign(x), 0 at 0).
-     *
-     * @example
-     * gw.tensor([-3, 2]).abs().toArray(); // [3, 2]
-     */
-    abs(): Tensor;
-    /**
-     * Hyperbolic tangent, elementwise.
-     *
-     * @example
-     * gw.tensor([0]).tanh().toArray(); // [0]
-     */
-    tanh(): Tensor;
-    /**
-     * Sine (radians), elementwise.
-     *
-     * @example
-     * gw.tensor([0, Math.PI / 2]).sin().toArray(); // [0, 1]
-     */
-    sin(): Tensor;
-    /**
-     * Cosine (radians), elementwise.
-     *
-     * @example
-     * gw.tensor([0]).cos().toArray(); // [1]
-     */
-    cos(): Tensor;
-    /**
-     * max(x, 0), elementwise (gradient 0 at 0, as in PyTorch).
-     *
-     * @example
-     * gw.tensor([-1, 2]).relu().toArray(); // [0, 2]
-     */
-    relu(): Tensor;
-    /**
-     * 1 / (1 + e⁻ˣ), elementwise.
-     *
-     * @example
-     * gw.tensor([0]).sigmoid().toArray(); // [0.5]
-     */
-    sigmoid(): Tensor;
-    /**
-     * −1, 0 or 1 by the sign of each element (gradient 0).
-     *
-     * @example
-     * gw.tensor([-2, 0, 3]).sign().toArray(); // [-1, 0, 1]
-     */
-    sign(): Tensor;
-    /**
-     * this + other, elementwise with broadcasting (`other` may be a number).
-     *
-     * @example
-     * gw.tensor([[1, 2], [3, 4]]).add(gw.tensor([10, 20])).toArray(); // [[11, 22], [13, 24]]
-     */
-    add(other: TensorLike): Tensor;
-    /**
-     * this − other, elementwise with broadcasting.
-     *
-     * @example
-     * gw.tensor([5, 7]).sub(1).toArray(); // [4, 6]
-     */
-    sub(other: TensorLike): Tensor;
-    /**
-     * this × other, elementwise with broadcasting (not a matrix product: see `matmul`).
-     *
-     * @example
-     * gw.tensor([1, 2]).mul(gw.tensor([3, 4])).toArray(); // [3, 8]
-     */
-    mul(other: TensorLike): Tensor;
-    /**
-     * this ÷ other, elementwise with broadcasting.
-     *
-     * @example
-     * gw.tensor([6, 8]).div(2).toArray(); // [3, 4]
-     */
-    div(other: TensorLike): Tensor;
-    /**
-     * thisᵒᵗʰᵉʳ, elementwise with broadcasting.
-     *
-     * @example
-     * gw.tensor([2, 3]).pow(2).toArray(); // [4, 9]
-     */
-    pow(other: TensorLike): Tensor;
-    /**
-     * The larger of this and other, elementwise with broadcasting.
-     *
-     * @example
-     * gw.tensor([1, 5]).maximum(3).toArray(); // [3, 5]
-     */
-    maximum(other: TensorLike): Tensor;
-    /**
-     * The smaller of this and other, elementwise with broadcasting.
-     *
-     * @example
-     * gw.tensor([1, 5]).minimum(3).toArray(); // [1, 3]
-     */
-    minimum(other: TensorLike): Tensor;
-    /**
-     * 1 where this > other, else 0 (float; no gradient).
-     *
-     * @example
-     * gw.tensor([1, 5]).gt(3).toArray(); // [0, 1]
-     */
-    gt(other: TensorLike): Tensor;
-    /**
-     * 1 where this < other, else 0 (float; no gradient).
-     *
-     * @example
-     * gw.tensor([1, 5]).lt(3).toArray(); // [1, 0]
-     */
-    lt(other: TensorLike): Tensor;
-    /**
-     * 1 where this ≥ other, else 0 (float; no gradient).
-     *
-     * @example
-     * gw.tensor([3, 5]).ge(5).toArray(); // [0, 1]
-     */
-    ge(other: TensorLike): Tensor;
-    /**
-     * 1 where this ≤ other, else 0 (float; no gradient).
-     *
-     * @example
-     * gw.tensor([3, 5]).le(3).toArray(); // [1, 0]
-     */
-    le(other: TensorLike): Tensor;
-    /**
-     * 1 where this equals other, else 0 (float; no gradient).
-     *
-     * @example
-     * gw.tensor([1, 2]).eq(gw.tensor([1, 3])).toArray(); // [1, 0]
-     */
-    eq(other: TensorLike): Tensor;
-    /**
-     * 1 where this differs from other, else 0 (float; no gradient).
-     *
-     * @example
-     * gw.tensor([1, 2]).ne(2).toArray(); // [1, 0]
-     */
-    ne(other: TensorLike): Tensor;
-  }
-}
-
-const unaryMethods = { neg, exp, log, sqrt, abs, tanh, sin, cos, relu, sigmoid, sign };
-for (const [name, fn] of Object.entries(unaryMethods)) {
-  (Tensor.prototype as any)[name] = function (this: Tensor) {
-    return fn(this);
-  };
-}
-const binaryMethods = { add, sub, mul, div, pow, maximum, minimum, gt, lt, ge, le, eq, ne };
-for (const [name, fn] of Object.entries(binaryMethods)) {
-  (Tensor.prototype as any)[name] = function (this: Tensor, other: TensorLike) {
-    return fn(this, other);
-  };
 }

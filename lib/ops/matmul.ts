@@ -1,9 +1,10 @@
 // Matrix multiplication with batched broadcasting, on the backend's GEMM kernel.
 import { backend } from "../backend";
-import { record } from "../autograd/engine";
+import { record } from "../autograd/record";
 import { Tensor } from "../tensor/tensor";
 import { broadcastShapes, fmtShape, numel } from "../tensor/shape";
 import { uninitialized } from "./util";
+import { contiguous, expand, squeeze, transpose, unsqueeze } from "./shape";
 
 /**
  * True for a 2-D operand stored column by column (e.g. a Linear layer's `weight.t()`): its gradient
@@ -43,9 +44,9 @@ function mm(a: Tensor, b: Tensor): Tensor {
   const batchShape = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dims)");
   const batch = numel(batchShape);
   let A = gemmOperand(a, batchShape);
-  if (!A) A = gemmOperand(a.expand([...batchShape, m, k]).contiguous(), batchShape)!;
+  if (!A) A = gemmOperand(contiguous(expand(a, [...batchShape, m, k])), batchShape)!;
   let B = gemmOperand(b, batchShape);
-  if (!B) B = gemmOperand(b.expand([...batchShape, k, n]).contiguous(), batchShape)!;
+  if (!B) B = gemmOperand(contiguous(expand(b, [...batchShape, k, n])), batchShape)!;
   const out = uninitialized([...batchShape, m, n], "matmul");
   backend().matmul({
     batch, m, n, k,
@@ -54,8 +55,8 @@ function mm(a: Tensor, b: Tensor): Tensor {
     out: out.storage,
   });
   return record(out, "matmul", [a, b], (g) => [
-    a.requiresGrad ? (columnMajor(a) ? mm(b, g.transpose(-1, -2)).transpose(-1, -2) : mm(g, b.transpose(-1, -2))) : null,
-    b.requiresGrad ? (columnMajor(b) ? mm(g.transpose(-1, -2), a).transpose(-1, -2) : mm(a.transpose(-1, -2), g)) : null,
+    a.requiresGrad ? (columnMajor(a) ? transpose(mm(b, transpose(g, -1, -2)), -1, -2) : mm(g, transpose(b, -1, -2))) : null,
+    b.requiresGrad ? (columnMajor(b) ? transpose(mm(transpose(g, -1, -2), a), -1, -2) : mm(transpose(a, -1, -2), g)) : null,
   ]);
 }
 
@@ -69,28 +70,13 @@ function mm(a: Tensor, b: Tensor): Tensor {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new Error("matmul: both operands must be Tensors");
   if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: both operands need at least 1 dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  const av = a.ndim === 1 ? a.unsqueeze(0) : a;
-  const bv = b.ndim === 1 ? b.unsqueeze(1) : b;
+  const av = a.ndim === 1 ? unsqueeze(a, 0) : a;
+  const bv = b.ndim === 1 ? unsqueeze(b, 1) : b;
   if (av.shape[av.ndim - 1] !== bv.shape[bv.ndim - 2]) {
     throw new Error(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (inner sizes ${av.shape[av.ndim - 1]} ≠ ${bv.shape[bv.ndim - 2]})`);
   }
   let y = mm(av, bv);
-  if (b.ndim === 1) y = y.squeeze(-1);
-  if (a.ndim === 1) y = y.squeeze(a.ndim === 1 && b.ndim === 1 ? -1 : -2);
+  if (b.ndim === 1) y = squeeze(y, -1);
+  if (a.ndim === 1) y = squeeze(y, a.ndim === 1 && b.ndim === 1 ? -1 : -2);
   return y;
 }
-
-declare module "../tensor/tensor" {
-  interface Tensor {
-    /**
-     * Matrix product: [n, k] × [k, m] → [n, m]; 1-D operands act as vectors, and leading dimensions broadcast as batches.
-     *
-     * @example
-     * gw.tensor([[1, 2], [3, 4]]).matmul(gw.tensor([[1], [1]])).toArray(); // [[3], [7]]
-     */
-    matmul(other: Tensor): Tensor;
-  }
-}
-Tensor.prototype.matmul = function (this: Tensor, other: Tensor) {
-  return matmul(this, other);
-};

@@ -1,12 +1,14 @@
 // Pooling: max (the gradient is routed to the arg-max), average, and adaptive average.
 // Tie rule for max pooling: the first maximum in row-major window order takes the whole gradient
 // (as PyTorch's CPU kernel does); a NaN in the window wins.
+import { intPair } from "../common";
 import { backend } from "../backend";
 import type { Pool2dParams, PoolMode } from "../backend";
-import { record } from "../autograd/engine";
+import { record } from "../autograd/record";
 import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
 import { matmul } from "./matmul";
+import { contiguous, transpose } from "./shape";
 import { uninitialized } from "./util";
 
 type Pair = number | readonly [number, number];
@@ -24,11 +26,7 @@ export interface AvgPoolOptions extends PoolOptions {
   countIncludePad?: boolean;
 }
 
-function pair(v: Pair, what: string, min: number, op: string): [number, number] {
-  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
-  if (p.some((x) => !Number.isInteger(x) || x < min)) throw new Error(`${op}: ${what} must be integer(s) ≥ ${min}, got ${JSON.stringify(v)}`);
-  return p;
-}
+const pair = (v: Pair, what: string, min: number, op: string) => intPair(v, min, (rule) => `${op}: ${what} must be ${rule}, got ${JSON.stringify(v)}`);
 
 /** Pooled size of one dim, with PyTorch's ceil-mode rule (the last window must start inside the input or left padding). */
 export function poolOutputSize(n: number, k: number, stride: number, padding: number, ceilMode: boolean): number {
@@ -52,13 +50,13 @@ function params(op: string, x: Tensor, kernelSize: Pair, opts: AvgPoolOptions): 
 }
 
 function pool(mode: PoolMode, x: Tensor, p: Pool2dParams): Tensor {
-  const xd = x.contiguous().data_();
+  const xd = contiguous(x).readData();
   const out = uninitialized([p.n, p.c, p.outH, p.outW], `${mode}Pool2d`);
   const indices = mode === "max" ? new Int32Array(out.numel) : null;
   backend().pool2d(mode, xd, p, out.storage, indices);
   return record(out, mode === "max" ? "maxPool2d" : "avgPool2d", [x], (g) => {
     const dx = uninitialized(x.shape);
-    backend().pool2dBackward(mode, g.contiguous().data_(), indices, p, dx.storage);
+    backend().pool2dBackward(mode, contiguous(g).readData(), indices, p, dx.storage);
     return [dx];
   });
 }
@@ -107,5 +105,5 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const Mh = new Tensor(adaptiveMatrix(h, oh), [h, oh]);
   const Mw = new Tensor(adaptiveMatrix(w, ow), [w, ow]);
   // rows: [N,C,H,W] @ Mw -> [N,C,H,ow]; columns: transpose, @ Mh -> [N,C,ow,oh] -> transpose back
-  return matmul(matmul(x, Mw).transpose(2, 3), Mh).transpose(2, 3);
+  return transpose(matmul(transpose(matmul(x, Mw), 2, 3), Mh), 2, 3);
 }

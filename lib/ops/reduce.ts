@@ -1,12 +1,13 @@
 // Reductions (sum, mean, max, min, argmax, argmin, var) and softmax / logSoftmax.
 import { backend } from "../backend";
 import type { ReduceOp } from "../backend";
-import { record } from "../autograd/engine";
+import { record } from "../autograd/record";
 import { noGrad } from "../autograd/grad-mode";
 import { Tensor } from "../tensor/tensor";
 import { fmtShape, normDim, numel } from "../tensor/shape";
 import { div, eq, exp, log, mul, sub } from "./elementwise";
 import { empty } from "./util";
+import { contiguous, expand, reshape } from "./shape";
 
 type Dims = number | number[] | undefined | null;
 
@@ -33,10 +34,10 @@ export function reduceK(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
   if (dims.length === 0) {
     // nothing to reduce (a 0-d tensor): still a fresh tensor, never `x` itself (the op records a gradFn on it)
     const out = empty(x.shape);
-    backend().unary("copy", x.view_(), out.storage);
+    backend().unary("copy", x.kernelView(), out.storage);
     return out;
   }
-  let cur = x.isContiguous() ? x : x.contiguous();
+  let cur = contiguous(x);
   let shape = [...x.shape];
   // adjacent dims are reduced in one pass (one sweep over the data)
   const merge = op === "sum" || op === "max" || op === "min";
@@ -51,7 +52,7 @@ export function reduceK(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
     const next = [...shape];
     for (let e = d; e <= last; e++) next[e] = 1;
     const out = empty(next);
-    backend().reduce(op, cur.data_(), outer, size, inner, out.storage);
+    backend().reduce(op, cur.readData(), outer, size, inner, out.storage);
     cur = out;
     shape = next;
   }
@@ -67,8 +68,8 @@ export function reduceK(op: ReduceOp, x: Tensor, dims: number[]): Tensor {
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = normDims(dim, x.ndim, "sum");
   const kept = reduceK("sum", x, dims);
-  const y = keepdim ? kept : kept.reshape(outShape(x.shape, dims, false));
-  return record(y, "sum", [x], (g) => [g.reshape(keptShape(x.shape, dims)).expand(x.shape)]);
+  const y = keepdim ? kept : reshape(kept, outShape(x.shape, dims, false));
+  return record(y, "sum", [x], (g) => [expand(reshape(g, keptShape(x.shape, dims)), x.shape)]);
 }
 
 /** Mean over `dim` (all when omitted). */
@@ -82,12 +83,12 @@ function extreme(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Ten
   const dims = normDims(dim, x.ndim, op);
   if (x.numel === 0) throw new Error(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   const kept = reduceK(op, x, dims);
-  const y = keepdim ? kept : kept.reshape(outShape(x.shape, dims, false));
-  return record(y, op, [x], (g) => {
+  const y = keepdim ? kept : reshape(kept, outShape(x.shape, dims, false));
+  return record(y, op, [x], (g) => { // records: max, min
     // the gradient goes to the extreme element(s), split evenly between ties
     const mask = eq(x, kept);
     const count = reduceK("sum", mask, dims);
-    return [mul(g.reshape(keptShape(x.shape, dims)), div(mask, count))];
+    return [mul(reshape(g, keptShape(x.shape, dims)), div(mask, count))];
   });
 }
 
@@ -108,10 +109,10 @@ export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 
 function argExtreme(op: "argmax" | "argmin", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   if (x.numel === 0) throw new Error(`${op}: empty tensor of shape ${fmtShape(x.shape)}`);
-  if (dim === undefined) return reduceK(op, x.reshape([x.numel]), [0]).reshape(keepdim ? x.shape.map(() => 1) : []);
+  if (dim === undefined) return reshape(reduceK(op, reshape(x, [x.numel]), [0]), keepdim ? x.shape.map(() => 1) : []);
   const d = normDim(dim, x.ndim, `${op}: dim`);
   const kept = reduceK(op, x, [d]);
-  return keepdim ? kept : kept.reshape(outShape(x.shape, [d], false));
+  return keepdim ? kept : reshape(kept, outShape(x.shape, [d], false));
 }
 
 /**
@@ -173,84 +174,3 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   });
   return record(y, "logSoftmax", [x], (g) => [sub(g, mul(exp(y), reduceK("sum", g, [d])))]);
 }
-
-declare module "../tensor/tensor" {
-  interface Tensor {
-    /**
-     * Sum over `dim` (a dimension, several, or all when omitted); `keepdim` keeps them with size 1.
-     *
-     * @example
-     * gw.tensor([[1, 2], [3, 4]]).sum(1).toArray(); // [3, 7]
-     */
-    sum(dim?: number | number[] | null, keepdim?: boolean): Tensor;
-    /**
-     * Mean over `dim` (all elements when omitted).
-     *
-     * @example
-     * gw.tensor([[1, 2], [3, 4]]).mean(0).toArray(); // [2, 3]
-     */
-    mean(dim?: number | number[] | null, keepdim?: boolean): Tensor;
-    /**
-     * Largest value over `dim` (all elements when omitted); the gradient goes to the maxima. For positions see `argmax`.
-     *
-     * @example
-     * gw.tensor([[1, 5], [7, 2]]).max(1).toArray(); // [5, 7]
-     */
-    max(dim?: number | number[] | null, keepdim?: boolean): Tensor;
-    /**
-     * Smallest value over `dim` (all elements when omitted).
-     *
-     * @example
-     * gw.tensor([[1, 5], [7, 2]]).min(1).toArray(); // [1, 2]
-     */
-    min(dim?: number | number[] | null, keepdim?: boolean): Tensor;
-    /**
-     * Index of the largest value along `dim` (of the flattened tensor when omitted), as floats; first one on ties.
-     *
-     * @example
-     * gw.tensor([[1, 5], [7, 2]]).argmax(1).toArray(); // [1, 0]
-     */
-    argmax(dim?: number, keepdim?: boolean): Tensor;
-    /**
-     * Index of the smallest value along `dim` (of the flattened tensor when omitted).
-     *
-     * @example
-     * gw.tensor([[1, 5], [7, 2]]).argmin(1).toArray(); // [0, 1]
-     */
-    argmin(dim?: number, keepdim?: boolean): Tensor;
-    /**
-     * Variance over `dim` with Bessel's correction by default (`{ correction: 0 }` for the population variance).
-     *
-     * @example
-     * gw.tensor([1, 2, 3, 4]).var().item(); // 1.6666666
-     */
-    var(dim?: number | number[] | null, keepdim?: boolean, opts?: { correction?: number }): Tensor;
-    /**
-     * eˣ / Σ eˣ along `dim` (computed stably): each slice sums to 1.
-     *
-     * @example
-     * gw.tensor([[1, 2, 3]]).softmax(1).sum(1).toArray(); // [1]
-     */
-    softmax(dim: number): Tensor;
-    /**
-     * log(softmax(x)) along `dim`, computed stably (use it with `F.nllLoss`).
-     *
-     * @example
-     * gw.tensor([[0, 0]]).logSoftmax(1).toArray(); // [[-0.6931472, -0.6931472]]
-     */
-    logSoftmax(dim: number): Tensor;
-  }
-}
-
-Object.assign(Tensor.prototype, {
-  sum(this: Tensor, dim?: Dims, keepdim?: boolean) { return sum(this, dim, keepdim); },
-  mean(this: Tensor, dim?: Dims, keepdim?: boolean) { return mean(this, dim, keepdim); },
-  max(this: Tensor, dim?: Dims, keepdim?: boolean) { return max(this, dim, keepdim); },
-  min(this: Tensor, dim?: Dims, keepdim?: boolean) { return min(this, dim, keepdim); },
-  argmax(this: Tensor, dim?: number, keepdim?: boolean) { return argmax(this, dim, keepdim); },
-  argmin(this: Tensor, dim?: number, keepdim?: boolean) { return argmin(this, dim, keepdim); },
-  var(this: Tensor, dim?: Dims, keepdim?: boolean, opts?: { correction?: number }) { return variance(this, dim, keepdim, opts); },
-  softmax(this: Tensor, dim: number) { return softmax(this, dim); },
-  logSoftmax(this: Tensor, dim: number) { return logSoftmax(this, dim); },
-});
-

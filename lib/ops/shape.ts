@@ -1,7 +1,7 @@
 // Shape and indexing ops: views that share storage (reshape, transpose, permute, expand, select,
 // slice, …) and copies (contiguous, cat, stack, gather, indexSelect), each with its backward.
 import { backend } from "../backend";
-import { record } from "../autograd/engine";
+import { record } from "../autograd/record";
 import { Tensor } from "../tensor/tensor";
 import { contiguousStrides, fmtShape, inferShape, normDim, numel } from "../tensor/shape";
 import { empty, uninitialized } from "./util";
@@ -20,19 +20,15 @@ function viewOf(x: Tensor, shape: number[], strides: number[], offset = x.offset
 export function contiguous(x: Tensor): Tensor {
   if (x.isContiguous()) return x;
   const out = uninitialized(x.shape, "contiguous");
-  backend().unary("copy", x.view_(), out.storage);
+  backend().unary("copy", x.kernelView(), out.storage);
   return record(out, "contiguous", [x], (g) => [g]);
 }
 
 /** A copy with its own storage (gradient flows back to `x`). */
 export function clone(x: Tensor): Tensor {
   const out = uninitialized(x.shape);
-  backend().unary("copy", x.view_(), out.storage);
+  backend().unary("copy", x.kernelView(), out.storage);
   return record(out, "clone", [x], (g) => [g]);
-}
-
-function asShape(args: (number | readonly number[])[]): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
 }
 
 /**
@@ -45,7 +41,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape(shape, x.numel, x.shape);
   const src = x.isContiguous() ? x : contiguous(x);
   const y = viewOf(src, target, contiguousStrides(target), src.offset);
-  return record(y, "reshape", [src], (g) => [g.reshape(src.shape)]);
+  return record(y, "reshape", [src], (g) => [reshape(g, src.shape)]);
 }
 
 /**
@@ -87,7 +83,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
     keep = x.shape.map((_, i) => i).filter((i) => i !== d || x.shape[i] !== 1);
   }
   const y = viewOf(x, keep.map((d) => x.shape[d]), keep.map((d) => x.strides[d]));
-  return record(y, "squeeze", [x], (g) => [g.reshape(x.shape)]);
+  return record(y, "squeeze", [x], (g) => [reshape(g, x.shape)]);
 }
 
 /** Insert a dimension of size 1 at `dim`. A view. */
@@ -97,7 +93,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   shape.splice(d, 0, 1);
   strides.splice(d, 0, d < x.ndim ? x.strides[d] * x.shape[d] : 1);
   const y = viewOf(x, shape, strides);
-  return record(y, "unsqueeze", [x], (g) => [g.reshape(x.shape)]);
+  return record(y, "unsqueeze", [x], (g) => [reshape(g, x.shape)]);
 }
 
 /**
@@ -156,7 +152,7 @@ function viewIndices(shape: readonly number[], strides: readonly number[], offse
 /** Backward of a sub-view: scatter g into zeros shaped like x at the view's positions. */
 function scatterBack(g: Tensor, x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
   const out = empty(x.shape);
-  backend().scatterAdd(g.data_(), viewIndices(shape, strides, offset), out.storage);
+  backend().scatterAdd(g.readData(), viewIndices(shape, strides, offset), out.storage);
   return out;
 }
 
@@ -208,10 +204,10 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
 function takeOp(x: Tensor, index: Int32Array, shape: number[], name: string): Tensor {
   const src = x.isContiguous() ? x : contiguous(x);
   const out = uninitialized(shape, name);
-  backend().take(src.data_(), index, out.storage);
-  return record(out, name, [src], (g) => {
+  backend().take(src.readData(), index, out.storage);
+  return record(out, name, [src], (g) => { // records: gather, indexSelect
     const dx = empty(src.shape);
-    backend().scatterAdd(g.data_(), index, dx.storage);
+    backend().scatterAdd(g.readData(), index, dx.storage);
     return [dx];
   });
 }
@@ -348,141 +344,13 @@ export function pad(x: Tensor, pads: readonly number[]): Tensor {
   const offset = before.reduce((o, b, d) => o + b * cs[d], 0);
   const index = viewIndices(x.shape, cs, offset);
   const out = empty(shape, "pad");
-  backend().scatterAdd(x.data_(), index, out.storage);
+  backend().scatterAdd(x.readData(), index, out.storage);
   return record(out, "pad", [x], (g) => {
     const gx = empty(x.shape);
-    backend().take(g.data_(), index, gx.storage);
+    backend().take(g.readData(), index, gx.storage);
     return [gx];
   });
 }
-
-declare module "../tensor/tensor" {
-  interface Tensor {
-    /**
-     * This tensor with its elements laid out densely in row-major order (itself when already so).
-     *
-     * @example
-     * gw.tensor([[1, 2], [3, 4]]).T.contiguous().isContiguous(); // true
-     */
-    contiguous(): Tensor;
-    /**
-     * A copy with its own storage (gradients flow back to this tensor).
-     *
-     * @example
-     * gw.tensor([1, 2]).clone().toArray(); // [1, 2], in new storage
-     */
-    clone(): Tensor;
-    /**
-     * The same elements in a new shape (a view when possible); one dimension may be −1 (inferred).
-     *
-     * @example
-     * gw.arange(6).reshape(2, -1).shape; // [2, 3]
-     */
-    reshape(...shape: number[] | [readonly number[]]): Tensor;
-    /**
-     * Same as `reshape` (PyTorch's name).
-     *
-     * @example
-     * gw.arange(6).view([3, 2]).shape; // [3, 2]
-     */
-    view(...shape: number[] | [readonly number[]]): Tensor;
-    /**
-     * Swap two dimensions (a view, no copy).
-     *
-     * @example
-     * gw.zeros([2, 3, 4]).transpose(0, 2).shape; // [4, 3, 2]
-     */
-    transpose(d0: number, d1: number): Tensor;
-    /** The transpose of a 2-D tensor. */
-    readonly T: Tensor;
-    /**
-     * Reorder all dimensions (a view): dimension i of the result is dimension dims[i] of this.
-     *
-     * @example
-     * gw.zeros([2, 3, 4]).permute(2, 0, 1).shape; // [4, 2, 3]
-     */
-    permute(...dims: number[] | [readonly number[]]): Tensor;
-    /**
-     * Drop dimension `dim` if its size is 1 (every size-1 dimension when omitted).
-     *
-     * @example
-     * gw.zeros([1, 3, 1]).squeeze().shape; // [3]
-     */
-    squeeze(dim?: number): Tensor;
-    /**
-     * Insert a dimension of size 1 at `dim` (negative counts from the end).
-     *
-     * @example
-     * gw.zeros([3]).unsqueeze(0).shape; // [1, 3]
-     */
-    unsqueeze(dim: number): Tensor;
-    /**
-     * Broadcast size-1 dimensions to `shape` without copying (−1 keeps a size).
-     *
-     * @example
-     * gw.tensor([[1], [2]]).expand(2, 3).toArray(); // [[1, 1, 1], [2, 2, 2]]
-     */
-    expand(...shape: number[] | [readonly number[]]): Tensor;
-    /**
-     * Merge dimensions startDim..endDim (all by default) into one.
-     *
-     * @example
-     * gw.zeros([8, 3, 4, 4]).flatten(1).shape; // [8, 48]
-     */
-    flatten(startDim?: number, endDim?: number): Tensor;
-    /**
-     * The slice at `index` along `dim`, with that dimension removed (a view).
-     *
-     * @example
-     * gw.tensor([[1, 2], [3, 4]]).select(0, 1).toArray(); // [3, 4]
-     */
-    select(dim: number, index: number): Tensor;
-    /**
-     * Elements start..end (exclusive, negatives count from the end) every `step` along `dim` (a view).
-     *
-     * @example
-     * gw.arange(6).slice(0, 1, 5, 2).toArray(); // [1, 3]
-     */
-    slice(dim: number, start?: number, end?: number, step?: number): Tensor;
-    /**
-     * out[i][j] = this[i][index[i][j]] along `dim` (as PyTorch's gather): e.g. each row's score for its label.
-     *
-     * @example
-     * gw.tensor([[1, 2], [3, 4]]).gather(1, gw.tensor([[1], [0]])).toArray(); // [[2], [3]]
-     */
-    gather(dim: number, index: Tensor): Tensor;
-    /**
-     * The slices at the listed indices along `dim`, in that order (a copy).
-     *
-     * @example
-     * gw.tensor([[1, 2], [3, 4]]).indexSelect(0, [1, 1]).toArray(); // [[3, 4], [3, 4]]
-     */
-    indexSelect(dim: number, index: Tensor | readonly number[]): Tensor;
-  }
-}
-
-Object.assign(Tensor.prototype, {
-  contiguous(this: Tensor) { return contiguous(this); },
-  clone(this: Tensor) { return clone(this); },
-  reshape(this: Tensor, ...s: any[]) { return reshape(this, asShape(s)); },
-  view(this: Tensor, ...s: any[]) { return reshape(this, asShape(s)); },
-  transpose(this: Tensor, a: number, b: number) { return transpose(this, a, b); },
-  permute(this: Tensor, ...s: any[]) { return permute(this, asShape(s)); },
-  squeeze(this: Tensor, dim?: number) { return squeeze(this, dim); },
-  unsqueeze(this: Tensor, dim: number) { return unsqueeze(this, dim); },
-  expand(this: Tensor, ...s: any[]) { return expand(this, asShape(s)); },
-  flatten(this: Tensor, a?: number, b?: number) { return flatten(this, a, b); },
-  select(this: Tensor, dim: number, i: number) { return select(this, dim, i); },
-  slice(this: Tensor, dim: number, s?: number, e?: number, st?: number) { return slice(this, dim, s, e, st); },
-  gather(this: Tensor, dim: number, index: Tensor) { return gather(this, dim, index); },
-  indexSelect(this: Tensor, dim: number, index: Tensor | number[]) { return indexSelect(this, dim, index); },
-});
-Object.defineProperty(Tensor.prototype, "T", {
-  get(this: Tensor) {
-    if (this.ndim !== 2) throw new Error(`.T needs a 2-D tensor, got shape ${fmtShape(this.shape)} (use permute or transpose)`);
-    return transpose(this, 0, 1);
-  },
-});
 
 /**
  * Reverse the order of elements along `dims` (a copy). `flip(w, [2, 3])` rotates a conv kernel by 180°.
@@ -499,18 +367,3 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   }
   return y === x ? clone(x) : y;
 }
-
-declare module "../tensor/tensor" {
-  interface Tensor {
-    /**
-     * Reverse the order of elements along `dims` (a copy).
-     *
-     * @example
-     * gw.tensor([[1, 2], [3, 4]]).flip([0, 1]).toArray(); // [[4, 3], [2, 1]]
-     */
-    flip(dims: number | readonly number[]): Tensor;
-  }
-}
-Tensor.prototype.flip = function (this: Tensor, dims: number | readonly number[]) {
-  return flip(this, dims);
-};

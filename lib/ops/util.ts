@@ -1,4 +1,5 @@
 // Helpers shared by the ops: coercing numbers to tensors, broadcast views, fresh outputs.
+import { describeValue } from "../common";
 import { backend } from "../backend";
 import type { View } from "../backend";
 import { Tensor } from "../tensor/tensor";
@@ -13,11 +14,9 @@ export function asTensor(x: TensorLike, what = "argument"): Tensor {
   throw new Error(`${what}: expected a Tensor or a number, got ${describe(x)}`);
 }
 
+/** describeValue, with a hint for arrays (which ops do not take directly). */
 export function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "an array (wrap it with gw.tensor(...))";
-  if (typeof x === "object") return (x as object).constructor?.name ?? "an object";
-  return typeof x;
+  return Array.isArray(x) ? `${describeValue(x)} (wrap it with gw.tensor(...))` : describeValue(x);
 }
 
 /** A view of `t` broadcast to `shape` (stride 0 on broadcast dimensions). */

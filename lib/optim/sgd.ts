@@ -35,11 +35,12 @@ export class SGD extends Optimizer {
   /** One pass over the parameter; every product and sum is rounded to float32 as the tensor ops in `update` round it. */
   protected updateInPlace(p: Tensor, grad: Tensor, s: Record<string, Tensor | number>): boolean {
     if (grad.numel !== p.numel || (s.momentumBuffer && (s.momentumBuffer as Tensor).numel !== p.numel)) return false;
+    if (s.momentumBuffer && !(s.momentumBuffer as Tensor).isContiguous()) return false;
     const f = Math.fround;
     // the scalars become float32 tensors in `update`
     const lr = f(this.lr), wd = f(this.weightDecay), m = f(this.momentum), keep = f(1 - this.dampening);
     const { dampening, nesterov } = this;
-    const P = p.storage, po = p.offset, G = grad.data_(), n = p.numel;
+    const P = p.storage, po = p.offset, G = grad.readData(), n = p.numel;
     let B: Float32Array | null = null;
     let fresh = false;
     if (this.momentum) {
@@ -47,7 +48,8 @@ export class SGD extends Optimizer {
         s.momentumBuffer = grad.detach().clone();
         fresh = true;
       }
-      B = (s.momentumBuffer as Tensor).data_();
+      const buf = s.momentumBuffer as Tensor; // contiguous (checked above): updated in place
+      B = buf.storage.subarray(buf.offset, buf.offset + n);
     }
     for (let i = 0; i < n; i++) {
       const pi = P[po + i];

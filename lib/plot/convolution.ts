@@ -8,9 +8,10 @@
  * over the upstream gradient dL/dy (spread out by the stride, zero-padded by k − 1 − padding).
  * Pure builders (`convolutionFigure`, `convolutionBackwardFigure`) return the figure spec.
  */
+import { intPair } from "../common";
 import type { FigureSpec } from "./html";
 import { Figure } from "./figure";
-import { type Grid, type Series, isTensorLike, toNumbers, toRows } from "./data";
+import { type Grid, type Series, isTensorData, toNumbers, toRows } from "./data";
 
 /** A 2-D grid, a 1-D series (one row), or a tensor [H, W], [L] or [1, 1, H, W]. */
 export type ConvGrid = Grid | Series;
@@ -39,7 +40,7 @@ export type AnimatedFigure = Figure & AnimatedFigureSpec;
 const MAX_FRAMES = 400;
 
 function grid(v: ConvGrid, what: string): number[][] {
-  if (isTensorLike(v)) {
+  if (isTensorData(v)) {
     const dims = v.shape.length === 4 && v.shape[0] === 1 && v.shape[1] === 1 ? v.shape.slice(2) : v.shape;
     if (dims.length === 1) return [Array.from(v.toFloat32Array())];
     if (dims.length !== 2) throw new Error(`${what}: expected a 1-D or 2-D tensor (or [1, 1, H, W]), got shape [${v.shape.join(", ")}]`);
@@ -50,9 +51,7 @@ function grid(v: ConvGrid, what: string): number[][] {
 }
 
 function pair(v: number | readonly [number, number] | undefined, dflt: number, min: number, what: string): [number, number] {
-  const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === "number" ? [v, v] : [v[0], v[1]];
-  if (!p.every((n) => Number.isInteger(n) && n >= min)) throw new Error(`${what} must be an integer ≥ ${min} or a pair of them, got ${JSON.stringify(v)}`);
-  return p;
+  return intPair(v ?? dflt, min, () => `${what} must be an integer ≥ ${min} or a pair of them, got ${JSON.stringify(v)}`);
 }
 
 function fmt(v: number): string {

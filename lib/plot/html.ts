@@ -3,6 +3,7 @@
  * plotly.js bundle and the small script that draws one figure into its own div.
  */
 import { randomBytes } from "node:crypto";
+import { escapeHtml } from "../common";
 import { type PlotlyBuild, plotlyBuildFor, plotlyScriptTag } from "./loader";
 
 /** A plotly figure: traces, layout and config, exactly as `Plotly.newPlot` takes them. */
@@ -14,15 +15,7 @@ export interface FigureSpec {
   frames?: Array<Record<string, unknown>>;
 }
 
-/** Escapes text for use inside HTML elements and attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+export { escapeHtml };
 
 /** JSON that is safe to place inside a `<script>` element (no `</script>`, no `<!--`). */
 export function scriptJson(value: unknown): string {

@@ -2,11 +2,11 @@
  * A labelled grid of small images (e.g. CIFAR-10 samples) as plain HTML: each image is a PNG data
  * URL in an `<img>`, so it shows without scripts, in untrusted notebooks and in exported HTML.
  */
-import { type TensorLike, isTensorLike } from "./data";
+import { type TensorData, isTensorData } from "./data";
 import { escapeHtml, uniqueId } from "./html";
 import { encodePng } from "./png";
 
-type Pixels = Uint8Array | Float32Array | Float64Array | number[] | TensorLike;
+type Pixels = Uint8Array | Float32Array | Float64Array | number[] | TensorData;
 
 /** One image in channel-first layout ([C, H, W], C = 1 or 3) with an optional caption. */
 export interface LabelledImage {
@@ -39,7 +39,7 @@ interface Image {
 }
 
 function flat(p: Pixels): Float32Array | Uint8Array {
-  if (isTensorLike(p)) return p.toFloat32Array();
+  if (isTensorData(p)) return p.toFloat32Array();
   if (p instanceof Uint8Array || p instanceof Float32Array) return p;
   return Float32Array.from(p as ArrayLike<number>);
 }
@@ -54,7 +54,7 @@ function splitImages(images: Pixels | LabelledImage[], opts: ImageGridOptions): 
   if (Array.isArray(images) && images.length > 0 && typeof images[0] === "object") {
     return (images as LabelledImage[]).map((img, i) => {
       const data = flat(img.pixels);
-      let shape = img.shape ?? (isTensorLike(img.pixels) ? [...img.pixels.shape] : undefined);
+      let shape = img.shape ?? (isTensorData(img.pixels) ? [...img.pixels.shape] : undefined);
       if (shape && shape.length === 2) shape = [1, shape[0], shape[1]];
       if (!shape && data.length === 3072) shape = [3, 32, 32];
       if (!shape || shape.length !== 3) {
@@ -69,7 +69,7 @@ function splitImages(images: Pixels | LabelledImage[], opts: ImageGridOptions): 
     });
   }
   let shape: number[];
-  if (isTensorLike(images)) {
+  if (isTensorData(images)) {
     shape = [...images.shape];
     if (shape.length === 3) shape = [shape[0], 1, shape[1], shape[2]];
   } else {

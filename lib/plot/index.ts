@@ -43,7 +43,7 @@ export type { PlotlyBuild };
 export { lineFigure, scatterFigure, heatmapFigure, confusionFigure };
 // Stop-button helpers for loops of your own (lib/notebook/interrupt.ts)
 export { checkInterrupt, withoutInterrupts } from "../notebook/interrupt";
-export type { Grid, Series, TensorLike } from "./data";
+export type { Grid, Series, TensorData, TensorLike } from "./data";
 
 function showHtml(html: string): string | void {
   const display = kernelDisplay();
@@ -155,7 +155,7 @@ export function convolutionBackward(grad: ConvGrid, w: ConvGrid, opts: Convoluti
  * @example gw.plot.imageGrid(batch.x, { cols: 8, labels: batch.labels.map((l) => classes[l]) })
  */
 export function imageGrid(
-  images: Uint8Array | Float32Array | number[] | import("./data").TensorLike | LabelledImage[],
+  images: Uint8Array | Float32Array | number[] | import("./data").TensorData | LabelledImage[],
   opts: ImageGridOptions = {},
 ): string | void {
   return showHtml(imageGridHtml(images, opts));

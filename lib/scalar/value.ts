@@ -6,6 +6,7 @@
  * the graph from the output back to the leaves and applies the chain rule:
  * `child.grad += localDerivative * node.grad`.
  */
+import { describeValue } from "../common";
 
 /** A `Value` or a plain number (numbers become constant leaves). */
 export type ValueLike = Value | number;
@@ -298,11 +299,5 @@ function formatExponent(k: number): string {
   return Number.isInteger(k) ? String(k) : String(Number(k.toPrecision(4)));
 }
 
-/** @internal A short description of an unexpected argument for error messages: describeArg([1]) is "an array of length 1". */
-export function describeArg(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (typeof x === "object") return `an object (${(x as object).constructor?.name ?? "Object"})`;
-  if (typeof x === "string") return `the string ${JSON.stringify(x)}`;
-  return `${typeof x} ${String(x)}`;
-}
+/** @internal A short description of an unexpected argument for error messages (see describeValue). */
+export const describeArg = describeValue;

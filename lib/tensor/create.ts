@@ -3,6 +3,7 @@ import { backend } from "../backend";
 import { Tensor } from "./tensor";
 import { allocChecked, fmtShape, numel } from "./shape";
 import { randomGenerator } from "./random";
+import "./methods"; // tensors made here have their methods (x.add(y), x.sum(), …)
 
 export interface CreateOptions {
   requiresGrad?: boolean;

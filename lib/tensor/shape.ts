@@ -1,13 +1,10 @@
 // Shape arithmetic: sizes, strides, broadcasting, dimension normalisation and size limits.
 import { constants as bufferConstants } from "node:buffer";
+import { numel } from "../common";
 
 export type Shape = readonly number[];
 
-export function numel(shape: Shape): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
+export { numel };
 
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);

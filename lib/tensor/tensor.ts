@@ -125,8 +125,13 @@ export class Tensor {
     return this.gradFn === null;
   }
 
-  /** Internal: this tensor as a kernel view. */
-  view_(): View {
+  /**
+   * Internal: this tensor as a kernel's strided input (storage, offset, shape, strides).
+   *
+   * @example
+   * backend().unary("exp", x.kernelView(), out.storage);
+   */
+  kernelView(): View {
     return { data: this.storage, offset: this.offset, shape: this.shape, strides: this.strides };
   }
 
@@ -155,12 +160,18 @@ export class Tensor {
     const n = this.numel;
     if (this.isContiguous()) return this.storage.slice(this.offset, this.offset + n);
     const out = new Float32Array(n);
-    backend().unary("copy", this.view_(), out);
+    backend().unary("copy", this.kernelView(), out);
     return out;
   }
 
-  /** Internal: the contiguous data, without copying when already contiguous at offset 0 of a tight storage. */
-  data_(): Float32Array {
+  /**
+   * Internal: the elements in row-major order, for reading only — the storage itself (or a
+   * subarray of it) when the tensor is contiguous, else a copy. Never write into it.
+   *
+   * @example
+   * backend().reduce("sum", x.readData(), 1, x.numel, 1, out.storage);
+   */
+  readData(): Float32Array {
     if (this.isContiguous()) {
       const n = this.numel;
       return this.offset === 0 && this.storage.length === n ? this.storage : this.storage.subarray(this.offset, this.offset + n);
@@ -259,7 +270,7 @@ export class Tensor {
       throw new Error(`copy_: shape ${fmtShape(src.shape)} does not match ${fmtShape(this.shape)}`);
     }
     if (!this.isContiguous()) throw new Error("copy_: destination must be contiguous");
-    this.storage.set(src.data_(), this.offset);
+    this.storage.set(src.readData(), this.offset);
     return this;
   }
 }

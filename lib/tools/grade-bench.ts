@@ -16,12 +16,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { zipSync } from "fflate";
-import { repoRoot } from "../grader/sandbox";
+import { packageRoot } from "../paths";
 
 const { values } = parseArgs({
   options: { count: { type: "string", default: "100" }, jobs: { type: "string", default: "1,2" }, task: { type: "string", default: "1,2,3,4" } },
 });
-const root = repoRoot();
+const root = packageRoot();
 const count = Number(values.count);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gw-grade-bench-"));
 const dir = path.join(tmp, "submissions");

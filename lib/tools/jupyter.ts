@@ -4,12 +4,13 @@
  * The `python3` first on PATH is often not the one Jupyter runs on (pyenv, conda, a venv), so we
  * try several interpreters and keep the first that can import the modules we need.
  */
+import { packageRoot } from "../paths";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** The project root (this file is lib/tools/*.ts or dist/tools/*.js). */
-export const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = packageRoot();
 
 /** True when running under CI (`CI` set to anything but "", "0" or "false"). */
 export function isCI(): boolean {

@@ -5,6 +5,7 @@
 // made every consumer of the published package depend on itself. It is created by `npm install`
 // (the `prepare` script), and again by `npm start` / `npm run notebooks` in case a later
 // `npm install <pkg>` pruned it. It is never created inside an installed copy of the package.
+import { packageRoot } from "../paths";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -13,11 +14,6 @@ export interface LinkResult {
   message: string;
   /** True when `node_modules/gradwork` resolves to the checkout afterwards. */
   ok: boolean;
-}
-
-/** The checkout holding this file (dist/tools/ or lib/tools/ -> two levels up). */
-export function checkoutRoot(): string {
-  return path.resolve(__dirname, "..", "..");
 }
 
 /**
@@ -29,7 +25,7 @@ export function checkoutRoot(): string {
  * // in the checkout: node dist/tools/link-self.js
  * console.log(ensureSelfLink().message); // "node_modules/gradwork already links to the checkout"
  */
-export function ensureSelfLink(root: string = checkoutRoot()): LinkResult {
+export function ensureSelfLink(root: string = packageRoot()): LinkResult {
   const pj = path.join(root, "package.json");
   if (!fs.existsSync(pj) || JSON.parse(fs.readFileSync(pj, "utf8")).name !== "gradwork") {
     return { ok: false, message: `${root} is not the gradwork checkout: no link made` };

@@ -2,7 +2,8 @@
 // `npm run train -- --model convnet --epochs 2 …` (or `gradwork-train …` when installed): train a
 // course model on CIFAR-10 from the command line, with a progress bar, a final report and a
 // safetensors checkpoint (plus the optimizer's state beside it, for `--resume`).
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { packageVersion } from "../paths";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs as parseCommandLine } from "node:util";
 
@@ -157,18 +158,6 @@ export function optimizerFile(checkpoint: string): string {
   return checkpoint.replace(/(\.safetensors)?$/, ".optim.safetensors");
 }
 
-/** gradwork's version from its package.json. */
-function packageVersion(): string {
-  for (const dir of [join(__dirname, "..", ".."), join(__dirname, "..")]) {
-    const pj = join(dir, "package.json");
-    if (existsSync(pj)) {
-      const p = JSON.parse(readFileSync(pj, "utf8"));
-      if (p.name === "gradwork") return p.version;
-    }
-  }
-  return "unknown";
-}
-
 /** A test accuracy for the report: "–" for an epoch that was stopped before its test pass. */
 export function percent(x: number, digits = 1): string {
   return Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : "–";
@@ -258,7 +247,7 @@ export async function main(argv: string[]): Promise<number> {
   const augment = args.augment ? [data.randomCrop(32, { padding: 4 }), data.randomHorizontalFlip()] : [];
   const trainLoader = new data.DataLoader(trainSet, { batchSize: args.batchSize, shuffle: true, seed: args.seed + done, transform: [...augment, ...norm] });
   const testLoader = new data.DataLoader(testSet, { batchSize: Math.max(args.batchSize, 256), transform: norm });
-  const model = args.model === "convnet" ? train.models.chapterConvNet() : train.models.vggNet({ batchNorm: args.model === "vgg-bn" });
+  const model = args.model === "convnet" ? train.chapterConvNet() : train.vggNet({ batchNorm: args.model === "vgg-bn" });
   const params = model.parameters().reduce((n, p) => n + p.numel, 0);
   const optimizer = new gw.optim.SGD(model.parameters(), { lr: args.lr, momentum: args.momentum });
   if (resumed && args.resume) {

@@ -4,6 +4,8 @@ export type { Evaluation, FitOptions, FitHistory, EpochStats, StepInfo, Optimize
 export { accuracy, perClassAccuracy, confusionMatrix, predictions } from "./metrics";
 export { stepLR, cosineLR, oneCycleLR, applySchedule } from "./schedules";
 export type { LRSchedule } from "./schedules";
-export * as models from "./models";
-export { chapterConvNet, vggNet } from "./models";
+import { chapterConvNet, vggNet } from "./models";
+export { chapterConvNet, vggNet };
+/** @deprecated The same two models as `gw.train.chapterConvNet` and `gw.train.vggNet`; use those. */
+export const models = { chapterConvNet, vggNet } as const;
 export { ProgressBar } from "../io/progress";

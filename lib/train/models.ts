@@ -11,7 +11,7 @@ import type { Module } from "../nn/module";
  * ReLU, linear 120→10.
  *
  * @example
- * const model = gw.train.models.chapterConvNet();
+ * const model = gw.train.chapterConvNet();
  * model.forward(gw.randn([8, 3, 32, 32])).shape; // [8, 10]
  */
 export function chapterConvNet(): Sequential {
@@ -35,7 +35,7 @@ export function chapterConvNet(): Sequential {
  * by a 2×2 max-pool, then linear 4096→256, ReLU, linear 256→10.
  *
  * @example
- * const model = gw.train.models.vggNet({ batchNorm: true });
+ * const model = gw.train.vggNet({ batchNorm: true });
  * Object.keys(model.stateDict())[0]; // "0.weight"
  */
 export function vggNet(opts: { batchNorm?: boolean } = {}): Sequential {

@@ -6,7 +6,8 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { download, MARKER } from "../../lib/data/cifar10/download";
 import { load } from "../../lib/data/cifar10/load";
-import { MIRROR, repoRoot, resolveSource } from "../../lib/data/cifar10/source";
+import { MIRROR, resolveSource } from "../../lib/data/cifar10/source";
+import { findPackageRoot } from "../../lib/paths";
 import { labelOf, pixel, removeTempDirs, tempDir, writeArchive } from "./cifar-fixture";
 
 /** A server for one archive. `cutNext` makes the next response stop halfway and drop the connection. */
@@ -205,7 +206,7 @@ describe("cifar10 sources", () => {
   });
 
   it("points MIRROR at ../shared/cifar10 when it exists", () => {
-    const shared = join(repoRoot()!, "..", "shared", "cifar10", "cifar-10-binary.tar.gz");
+    const shared = join(findPackageRoot()!, "..", "shared", "cifar10", "cifar-10-binary.tar.gz");
     if (existsSync(shared)) {
       expect(MIRROR?.url).toBe(shared);
       expect(MIRROR?.md5).toBe(readFileSync(`${shared}.md5`, "utf8").slice(0, 32));

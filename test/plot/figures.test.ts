@@ -22,7 +22,7 @@ describe("lineFigure", () => {
     expect(() => lineFigure({})).toThrow(/exactly one of `y`/);
     expect(() => lineFigure({ ys: [[1], [2]], names: ["a"] })).toThrow(/1 names for 2 series/);
     expect(() => lineFigure({ y: tensorLike([1, 2, 3, 4], [2, 2]) })).toThrow(/1-D tensor, got shape \[2, 2\]/);
-    expect(() => lineFigure({ y: [1, "2" as unknown as number] })).toThrow(/element 1 is string/);
+    expect(() => lineFigure({ y: [1, "2" as unknown as number] })).toThrow(/element 1 is the string/);
   });
 });
 

@@ -2,7 +2,7 @@
  * The multithreaded "cpu" backend: WebAssembly SIMD kernels (GEMM, convolutions, the hottest
  * elementwise runs) and range-split JavaScript kernels (other elementwise ops, pooling, reductions)
  * run by a pool of worker threads over one shared memory. Tensors of 4,096 floats or more are
- * allocated in that memory (heap.ts), so kernels use them in place; other arrays are copied in for
+ * allocated in that memory (memory/heap.ts), so kernels use them in place; other arrays are copied in for
  * the call, or the kernel runs inline on the calling thread when that is cheaper. Same semantics as
  * the reference backend, and results do not depend on the thread count. Where WebAssembly SIMD or
  * threads are missing, every kernel falls back to the reference one.
@@ -12,23 +12,20 @@
  * gw.setNumThreads(2);           // or GRADWORK_THREADS=2 in the environment
  * gw.getNumThreads();            // 2
  */
-import type { Backend, Conv2dParams, GemmArgs } from "../backend";
+import type { Backend, KernelName, Kernels } from "../backend";
 import { referenceBackend } from "../reference";
-import { MAX_THREADS } from "./control";
-import { conv2dBackwardInputCpu, conv2dBackwardWeightCpu, conv2dCpu } from "./conv";
-import { binaryCpu, unaryCpu, whereCpu } from "./elementwise";
-import { matmulCpu } from "./matmul";
-import { Pool } from "./pool";
+import { MAX_THREADS } from "./threads/control";
+import { failJob } from "./threads/job";
+import { ThreadPool } from "./threads/thread-pool";
 import { type Sized, chooseThreads, share } from "./share";
-import { pool2dBackwardCpu, pool2dCpu } from "./pooling";
-import { reduceCpu } from "./reduce";
-import { HeapFullError } from "./heap";
-import { loadKernels } from "./runtime";
+import { HeapFullError, type HeapStats } from "./memory/heap";
+import { loadKernels } from "./wasm-loader";
+import { FAST_KERNELS, type FastKernel } from "./kernels";
 
 /** Tensors smaller than this stay ordinary arrays (a kernel call on them is cheap anyway). */
 const HEAP_MIN_FLOATS = 4096;
 
-let pool: Pool | null = null;
+let pool: ThreadPool | null = null;
 let unavailable: string | null = null;
 let requestedThreads: number | null = null;
 /** The default thread count and its source, worked out once (GRADWORK_THREADS warnings print once). */
@@ -39,7 +36,7 @@ function defaultThreads(): Sized {
 }
 
 /** The pool, started on first use; null when this engine cannot run the fast kernels. */
-function getPool(): Pool | null {
+function getPool(): ThreadPool | null {
   if (pool || unavailable) return pool;
   const kernels = loadKernels();
   if (typeof kernels === "string") {
@@ -47,7 +44,7 @@ function getPool(): Pool | null {
     process.emitWarning(`gradwork cpu backend: using the reference kernels: ${kernels}`);
     return null;
   }
-  pool = new Pool(kernels, requestedThreads ?? defaultThreads().value);
+  pool = new ThreadPool(kernels, requestedThreads ?? defaultThreads().value);
   return pool;
 }
 
@@ -128,43 +125,34 @@ export function cpuBackendInfo(): CpuBackendInfo {
   };
 }
 
-/** Run `fast` on the pool, or the reference kernel when the pool is unavailable or a call is too big for it. */
-function dispatch(fast: (p: Pool) => void, slow: () => void): void {
-  const p = getPool();
-  if (!p) return slow();
-  try {
-    fast(p);
-  } catch (e) {
-    if (e instanceof HeapFullError) return slow();
-    throw e;
-  }
+/**
+ * The backend's kernel `name`: its fast version on the pool when there is one (after its argument
+ * check), else — or when the pool cannot start, or a call needs more than the shared memory
+ * holds — the reference kernel. The one place where the cpu backend falls back.
+ */
+function kernel<K extends KernelName>(name: K): Kernels[K] {
+  const ref = referenceBackend[name] as (...args: Parameters<Kernels[K]>) => void;
+  const fast = FAST_KERNELS[name] as FastKernel<K> | undefined;
+  if (!fast) return ref as Kernels[K];
+  const { check, run } = fast;
+  return ((...args: Parameters<Kernels[K]>) => {
+    check?.(...args);
+    const p = getPool();
+    if (!p) return ref(...args);
+    try {
+      run(p, ...args);
+    } catch (e) {
+      if (e instanceof HeapFullError) return ref(...args);
+      throw e;
+    }
+  }) as Kernels[K];
 }
 
-function checkLength(kernel: string, name: string, arr: { length: number }, need: number): void {
-  if (arr.length < need) throw new RangeError(`${kernel}: ${name} has ${arr.length} elements but the shapes need ${need}`);
-}
-
-function checkGemm(g: GemmArgs): void {
-  const { batch, m, n, k } = g;
-  for (const [key, v] of Object.entries({ batch, m, n, k })) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`matmul: ${key} must be a non-negative integer, got ${v}`);
-  }
-  if (batch * m * n === 0) return;
-  const na = g.aBatchStride === 0 ? 1 : batch, nb = g.bBatchStride === 0 ? 1 : batch;
-  checkLength("matmul", `A (batch ${batch}, ${g.transA ? `${k}×${m}` : `${m}×${k}`})`, g.a, g.aOffset + (na - 1) * g.aBatchStride + m * k);
-  checkLength("matmul", `B (batch ${batch}, ${g.transB ? `${n}×${k}` : `${k}×${n}`})`, g.b, g.bOffset + (nb - 1) * g.bBatchStride + k * n);
-  checkLength("matmul", `out (${batch}×${m}×${n})`, g.out, batch * m * n);
-}
-
-function checkConv(kernel: string, p: Conv2dParams): void {
-  if (p.groups < 1 || p.c % p.groups !== 0 || p.cOut % p.groups !== 0) {
-    throw new RangeError(`${kernel}: channels (in ${p.c}, out ${p.cOut}) must both be divisible by groups (${p.groups})`);
-  }
-}
+const KERNEL_NAMES: readonly KernelName[] = ["unary", "binary", "where", "reduce", "matmul", "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "pool2d", "pool2dBackward", "take", "scatterAdd"];
 
 /** Create the cpu backend object (kernels share one lazily started thread pool). */
 export function createCpuBackend(): Backend {
-  const ref = referenceBackend;
+  const kernels = Object.fromEntries(KERNEL_NAMES.map((name) => [name, kernel(name)])) as unknown as Kernels;
   return {
     name: "cpu",
     alloc(size, uninitialized = false) {
@@ -175,42 +163,7 @@ export function createCpuBackend(): Backend {
       }
       return new Float32Array(size);
     },
-    unary: (op, x, out) => dispatch((p) => unaryCpu(p, op, x, out), () => ref.unary(op, x, out)),
-    binary: (op, a, b, out) => dispatch((p) => binaryCpu(p, op, a, b, out), () => ref.binary(op, a, b, out)),
-    where: (c, a, b, out) => dispatch((p) => whereCpu(p, c, a, b, out), () => ref.where(c, a, b, out)),
-    reduce: (op, x, outer, size, inner, out) => reduceCpu(getPool(), op, x, outer, size, inner, out),
-    matmul(g) {
-      checkGemm(g);
-      dispatch((p) => matmulCpu(p, g), () => ref.matmul(g));
-    },
-    conv2d(x, w, bias, prm, out) {
-      checkConv("conv2d", prm);
-      checkLength("conv2d", "x", x, prm.n * prm.c * prm.h * prm.w);
-      checkLength("conv2d", "weight", w, prm.cOut * (prm.c / prm.groups) * prm.kh * prm.kw);
-      checkLength("conv2d", "out", out, prm.n * prm.cOut * prm.outH * prm.outW);
-      if (bias) checkLength("conv2d", "bias", bias, prm.cOut);
-      dispatch((p) => conv2dCpu(p, x, w, bias, prm, out), () => ref.conv2d(x, w, bias, prm, out));
-    },
-    conv2dBackwardInput(dy, w, prm, out) {
-      checkConv("conv2dBackwardInput", prm);
-      checkLength("conv2dBackwardInput", "dy", dy, prm.n * prm.cOut * prm.outH * prm.outW);
-      checkLength("conv2dBackwardInput", "weight", w, prm.cOut * (prm.c / prm.groups) * prm.kh * prm.kw);
-      checkLength("conv2dBackwardInput", "out", out, prm.n * prm.c * prm.h * prm.w);
-      dispatch((p) => conv2dBackwardInputCpu(p, dy, w, prm, out), () => ref.conv2dBackwardInput(dy, w, prm, out));
-    },
-    conv2dBackwardWeight(x, dy, prm, out) {
-      checkConv("conv2dBackwardWeight", prm);
-      checkLength("conv2dBackwardWeight", "x", x, prm.n * prm.c * prm.h * prm.w);
-      checkLength("conv2dBackwardWeight", "dy", dy, prm.n * prm.cOut * prm.outH * prm.outW);
-      checkLength("conv2dBackwardWeight", "out", out, prm.cOut * (prm.c / prm.groups) * prm.kh * prm.kw);
-      dispatch((p) => conv2dBackwardWeightCpu(p, x, dy, prm, out), () => ref.conv2dBackwardWeight(x, dy, prm, out));
-    },
-    pool2d: (mode, x, prm, out, indices) => dispatch((p) => pool2dCpu(p, mode, x, prm, out, indices), () => ref.pool2d(mode, x, prm, out, indices)),
-    pool2dBackward: (mode, dy, indices, prm, out) =>
-      dispatch((p) => pool2dBackwardCpu(p, mode, dy, indices, prm, out), () => ref.pool2dBackward(mode, dy, indices, prm, out)),
-    // gathers and scatters are memory-bound and order-sensitive: plain loops on the calling thread
-    take: (x, index, out) => ref.take(x, index, out),
-    scatterAdd: (src, index, out) => ref.scatterAdd(src, index, out),
+    ...kernels,
   };
 }
 
@@ -221,19 +174,17 @@ export const cpuBackend: Backend = createCpuBackend();
 export function __failJobForTests(thread: number, tasks: number, spinUs = 200): void {
   const p = getPool();
   if (!p) throw new Error("cpu backend unavailable");
-  p.ctx.ctl[256] = thread; // ARGS
-  p.ctx.ctl[257] = spinUs;
-  p.run(0 /* K_FAIL */, tasks, 0);
+  p.run(failJob, { thread, spinUs }, { tasks });
 }
 
 /**
  * How much of the cpu backend's shared-memory tensor heap is in use: null before the backend's
- * first kernel call, or when this engine runs the reference kernels. See heap.ts.
+ * first kernel call, or when this engine runs the reference kernels. See memory/heap.ts.
  *
  * @example
  * const s = gw.cpuHeapStats();
  * if (s) console.log(`${(s.usedBytes / 2 ** 20).toFixed(0)} MiB of ${(s.limitBytes / 2 ** 20).toFixed(0)} MiB`);
  */
-export function cpuHeapStats(): import("./heap").HeapStats | null {
+export function cpuHeapStats(): HeapStats | null {
   return pool ? pool.heap.stats() : null;
 }

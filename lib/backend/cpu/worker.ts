@@ -1,11 +1,13 @@
 // Entry point of a cpu-backend worker thread (loaded from dist/backend/cpu/worker.js).
 // Waits for jobs on the control block, runs tasks, reports DONE; errors go to the main thread.
+// Knows the jobs by importing every kernel family (kernels/index.ts).
 import { type MessagePort, workerData } from "node:worker_threads";
 import { setFlagsFromString } from "node:v8";
-import { CTL_INTS, BOOTFAIL, DONE, ERROR, NEXT, READY, GEN, BOOTED, SEQ, STOP } from "./control";
-import { RELAXED_FLAG, instantiate, relaxedNeedsFlag, makeCtx, type ThreadCtx } from "./runtime";
-import { runTasks } from "./tasks";
-import type { WasmMemory, WasmModule } from "./wasm-api";
+import { CTL_INTS, BOOTFAIL, DONE, ERROR, NEXT, READY, GEN, BOOTED, SEQ, STOP } from "./threads/control";
+import { makeCtx, type ThreadCtx } from "./threads/context";
+import { runTasks } from "./threads/job";
+import { RELAXED_FLAG, instantiate, relaxedNeedsFlag, type WasmMemory, type WasmModule } from "./wasm-loader";
+import "./kernels"; // declares every job
 
 const SPIN = 20_000; // busy-wait iterations (~tens of microseconds) before sleeping in Atomics.wait
 

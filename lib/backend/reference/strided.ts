@@ -1,11 +1,6 @@
 // Row-major walks over strided views (an odometer over the dimensions).
+import { numel } from "../../common";
 import type { View } from "../backend";
-
-function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
 
 /** True when the view is a dense row-major block (so a flat loop from `offset` is enough). */
 export function isContiguous(v: View): boolean {

@@ -1,8 +1,9 @@
 // Where the CIFAR-10 archive comes from: the official URL, the course's local mirror, or an
 // environment override — and how a URL string is turned into a local path when it is one.
+import { findPackageRoot } from "../../paths";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The official "CIFAR-10 binary version" archive. */
@@ -33,25 +34,6 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(cache, "gradwork", "cifar10");
 }
 
-/** The folder holding gradwork's package.json (works from lib/ under vitest and from dist/). */
-export function repoRoot(): string | undefined {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg)) {
-      try {
-        if (JSON.parse(readFileSync(pkg, "utf8")).name === "gradwork") return dir;
-      } catch {
-        // not ours; keep climbing
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return undefined;
-}
-
 /** Reads the first hex word of an `md5sum`-style file. */
 export function readMd5File(path: string): string {
   const text = readFileSync(path, "utf8");
@@ -61,7 +43,7 @@ export function readMd5File(path: string): string {
 }
 
 function findMirror(): Cifar10Source | undefined {
-  const root = repoRoot();
+  const root = findPackageRoot();
   if (!root) return undefined;
   const archive = resolve(root, "..", "shared", "cifar10", ARCHIVE_NAME);
   const md5File = `${archive}.md5`;

@@ -14,6 +14,7 @@
  * Started by Jupyter as `node dist/notebook/kernel/main.js --config-path <connection file>`
  * (see lib/tools/install-kernel.ts).
  */
+import { packageRoot } from "../../paths";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
@@ -26,7 +27,7 @@ import { queueSends } from "./send-queue";
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
+const ROOT = packageRoot();
 const GRACE_MS = Number(process.env.GRADWORK_INTERRUPT_GRACE_MS ?? 1000);
 
 function configPath(argv: string[]): string {

@@ -1,4 +1,4 @@
-// The cpu backend's tensor heap (lib/backend/cpu/heap.ts): big tensors live in the shared
+// The cpu backend's tensor heap (lib/backend/cpu/memory/heap.ts): big tensors live in the shared
 // WebAssembly memory and kernels read and write them in place on every thread. Checked here:
 // the allocator itself, every kernel with its inputs and outputs in or out of the heap (against
 // the reference backend), outputs that alias inputs, reclamation of dropped tensors, the
@@ -10,10 +10,10 @@ import * as gw from "gradwork";
 import type { Backend, Conv2dParams, GemmArgs, Pool2dParams } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, cpuBackendInfo, cpuHeapStats, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
-import { ARENA_START } from "../../../lib/backend/cpu/control";
-import { Heap, sizeClass } from "../../../lib/backend/cpu/heap";
-import { Pool } from "../../../lib/backend/cpu/pool";
-import { wasmApi } from "../../../lib/backend/cpu/wasm-api";
+import { ARENA_START } from "../../../lib/backend/cpu/threads/control";
+import { Heap, sizeClass } from "../../../lib/backend/cpu/memory/heap";
+import { ThreadPool } from "../../../lib/backend/cpu/threads/thread-pool";
+import { wasmApi } from "../../../lib/backend/cpu/wasm-loader";
 import { expectIdentical, randomArray, rng, view } from "./helpers";
 
 const root = resolve(__dirname, "../../..");
@@ -482,15 +482,16 @@ function relErr(a: Float32Array, b: Float32Array): number {
 describe("cpu backend kernels on heap and plain arrays vs the reference backend", () => {
   // count the jobs split over 2+ threads, to make sure the heap cases take the threaded paths
   let threadedJobs = 0;
-  const originalRun = Pool.prototype.run;
+  const originalRun = ThreadPool.prototype.run;
   beforeAll(() => {
-    Pool.prototype.run = function (this: Pool, kind: number, nTasks: number, scratchBytes: number, maxThreads = this.getThreads()) {
-      if (nTasks > 1 && Math.min(maxThreads, this.getThreads()) > 1) threadedJobs++;
-      return originalRun.call(this, kind, nTasks, scratchBytes, maxThreads);
+    ThreadPool.prototype.run = function (this: ThreadPool, ...args: Parameters<ThreadPool["run"]>) {
+      const { tasks, threads = this.getThreads() } = args[2];
+      if (tasks > 1 && Math.min(threads, this.getThreads()) > 1) threadedJobs++;
+      return originalRun.apply(this, args);
     };
   });
   afterAll(() => {
-    Pool.prototype.run = originalRun;
+    ThreadPool.prototype.run = originalRun;
   });
 
   it("runs the WebAssembly kernels (not the fallback)", () => {

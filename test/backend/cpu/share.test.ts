@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, wr
 import { availableParallelism, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ARGS, BOOTED, GEN, MAX_THREADS } from "../../../lib/backend/cpu/control";
+import { ARGS, BOOTED, GEN, MAX_THREADS } from "../../../lib/backend/cpu/threads/control";
 import { cgroupLimits, parseProcCgroup } from "../../../lib/backend/cpu/share";
 
 const root = resolve(__dirname, "../../..");

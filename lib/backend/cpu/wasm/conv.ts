@@ -18,11 +18,6 @@ export function convGeom(h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph:
   WP = max(W + 2 * PW, (OW - 1) * SW + (KW - 1) * DW + 1);
 }
 
-/** Floats in one padded plane (after convGeom). */
-export function paddedPlane(): i32 {
-  return HP * WP;
-}
-
 /** Copy `channels` planes of x into zero-padded planes at dst (HP×WP each, image at (PH, PW)). */
 export function padImage(x: usize, channels: i32, dst: usize): void {
   memory.fill(dst, 0, <usize>(channels * HP * WP) << 2);

@@ -8,7 +8,7 @@
 // Each C element is accumulated in a fixed order (p = 0..kc-1 in one register lane), whatever the
 // tiling, which keeps results bit-identical for any thread count.
 
-export const MR: i32 = 6;
+export const MR: i32 = 6; // kernels/matmul.ts sizes its buffers with the same MR and NR
 export const NR: i32 = 8;
 
 /** Multiply-add c + a*b: fused with relaxed SIMD, mul then add otherwise. */
@@ -17,9 +17,6 @@ function madd(a: v128, b: v128, c: v128): v128 {
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-/** Panel sizes, so that the JavaScript side can size buffers. */
-export function gemmMR(): i32 { return MR; }
-export function gemmNR(): i32 { return NR; }
 
 /**
  * Pack an m×kc block of A into MR-row panels at dst. Element (i, p) is read at

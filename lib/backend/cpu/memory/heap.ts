@@ -15,10 +15,9 @@
 // the dead ones; that costs a full collection, so it is rate-limited to about a tenth of the time. If a request still does
 // not fit, the backend falls back to an ordinary (copied) array: correct, only slower.
 // The memory itself never shrinks (WebAssembly memories cannot).
-import { ARENA_START } from "./control";
+import { ARENA_START } from "../threads/control";
+import { MAX_PAGES, type WasmMemory } from "../wasm-loader";
 import { clearKeptObjects, requestCollection } from "./liveness";
-import { MAX_PAGES } from "./runtime";
-import type { WasmMemory } from "./wasm-api";
 
 /** Largest heap: the whole 2 GiB memory. */
 export const MAX_BYTES = MAX_PAGES * 65536;

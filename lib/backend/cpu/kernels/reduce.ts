@@ -1,10 +1,9 @@
-// Reductions of the middle axis of [outer, size, inner]. Same arithmetic and order as the
-// reference (float64 sums, first index wins, NaN wins), hence identical results.
-import type { ReduceOp } from "../backend";
-import { sumContiguous } from "../reference/reduce";
-import { ARGS, K_REDUCE } from "./control";
-import type { Pool } from "./pool";
-import type { ThreadCtx } from "./runtime";
+// Reductions of the middle axis of [outer, size, inner]. The rules and order of semantics.ts, as in
+// the reference (float64 sums, NaN wins, first maximum wins), hence identical results.
+import type { ReduceOp } from "../../backend";
+import { beatsMax, beatsMin, sumContiguous } from "../../semantics";
+import { defineJob } from "../threads/job";
+import type { ThreadPool } from "../threads/thread-pool";
 
 const OPS: readonly ReduceOp[] = ["sum", "max", "min", "argmax", "argmin"];
 
@@ -28,14 +27,13 @@ function reduceBlock(op: number, x: Float32Array, xo: number, size: number, inne
     for (let i = 0; i < acc.length; i++) out[dst + i0 + i] = acc[i];
     return;
   }
-  const isMax = name === "max" || name === "argmax", wantIndex = name === "argmax" || name === "argmin";
+  const beats = name === "max" || name === "argmax" ? beatsMax : beatsMin, wantIndex = name === "argmax" || name === "argmin";
   for (let i = i0; i < i1; i++) {
     let p = base + i;
     let best = x[p], at = 0;
-    for (let s = 0; s < size; s++, p += inner) {
-      const v = x[p];
-      if (best !== best) break; // NaN wins and stays
-      if (v !== v || (isMax ? v > best : v < best)) {
+    for (let s = 1; s < size; s++) {
+      const v = x[(p += inner)];
+      if (beats(v, best)) {
         best = v;
         at = s;
       }
@@ -47,21 +45,30 @@ function reduceBlock(op: number, x: Float32Array, xo: number, size: number, inne
 /** Below this many input elements a reduction runs on the calling thread. */
 const INLINE_ELEMENTS = 1 << 16;
 
-// Argument slots: op, outer, size, inner, x address, out address, outers per task, inner chunk.
-const R_OP = 0, R_OUTER = 1, R_SIZE = 2, R_INNER = 3, R_X = 4, R_OUT = 5, R_OPT = 6, R_IC = 7;
+/** A task reduces `outersPerTask` outer blocks, columns [i0, i0+innerChunk) of each. */
+const reduceJob = defineJob({
+  name: "reduce",
+  fields: { op: "int", outer: "int", size: "int", inner: "int", x: "int", out: "int", outersPerTask: "int", innerChunk: "int" },
+  run(f, t, ctx) {
+    const { outer, inner, outersPerTask: opt, innerChunk: ic } = f;
+    const nic = Math.ceil(inner / ic);
+    const o0 = Math.floor(t / nic) * opt, i0 = (t % nic) * ic, i1 = Math.min(inner, i0 + ic);
+    for (let o = o0; o < Math.min(outer, o0 + opt); o++) reduceBlock(f.op, ctx.f32, f.x >> 2, f.size, inner, o, i0, i1, ctx.f32, f.out >> 2);
+  },
+});
 
 /**
  * Reductions are memory-bound: they run on the calling thread, except large ones whose input
  * already lives in the shared memory, which are split over the threads by output ranges
  * (each output is still computed by one thread in the same order: identical results).
  */
-export function reduceCpu(pool: Pool | null, op: ReduceOp, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void {
+export function reduceCpu(pool: ThreadPool, op: ReduceOp, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void {
   const code = OPS.indexOf(op);
   if (code < 0) throw new Error(`reduce: unknown op "${op}"`);
-  const threads = pool ? pool.getThreads() : 1;
+  const threads = pool.getThreads();
   const total = outer * size * inner;
   // (the output is small: when it is an ordinary array, it is written to the shared memory and copied back)
-  if (!pool || threads === 1 || total < INLINE_ELEMENTS || pool.heap.addressOf(x) < 0 || outer * inner < 2) {
+  if (threads === 1 || total < INLINE_ELEMENTS || pool.heap.addressOf(x) < 0 || outer * inner < 2) {
     for (let o = 0; o < outer; o++) reduceBlock(code, x, 0, size, inner, o, 0, inner, out, 0);
     return;
   }
@@ -70,18 +77,7 @@ export function reduceCpu(pool: Pool | null, op: ReduceOp, x: Float32Array, oute
   if (outer >= 4 * threads) opt = Math.ceil(outer / (8 * threads));
   else ic = Math.max(1, Math.ceil(inner / Math.ceil((8 * threads) / outer)));
   const arena = pool.begin();
-  const args = pool.ctx.ctl.subarray(ARGS);
-  args[R_OP] = code; args[R_OUTER] = outer; args[R_SIZE] = size; args[R_INNER] = inner;
-  args[R_X] = arena.input(x, 0, total); args[R_OUT] = arena.output(out, outer * inner);
-  args[R_OPT] = opt; args[R_IC] = ic;
-  pool.run(K_REDUCE, Math.ceil(outer / opt) * Math.ceil(inner / ic), 0);
+  const fields = { op: code, outer, size, inner, x: arena.input(x, 0, total), out: arena.output(out, outer * inner), outersPerTask: opt, innerChunk: ic };
+  pool.run(reduceJob, fields, { tasks: Math.ceil(outer / opt) * Math.ceil(inner / ic) });
   arena.finish();
-}
-
-export function reduceTask(ctx: ThreadCtx, t: number): void {
-  const a = ctx.ctl.subarray(ARGS);
-  const outer = a[R_OUTER], inner = a[R_INNER], opt = a[R_OPT], ic = a[R_IC];
-  const nic = Math.ceil(inner / ic);
-  const o0 = Math.floor(t / nic) * opt, i0 = (t % nic) * ic, i1 = Math.min(inner, i0 + ic);
-  for (let o = o0; o < Math.min(outer, o0 + opt); o++) reduceBlock(a[R_OP], ctx.f32, a[R_X] >> 2, a[R_SIZE], inner, o, i0, i1, ctx.f32, a[R_OUT] >> 2);
 }

@@ -1,13 +1,27 @@
 // Elementwise kernels (unary, binary, where) over strided views, split into output ranges.
-// The arithmetic is the reference backend's (float64 math rounded on store), so results are
-// identical to it. Large calls on tensors that live in the shared memory (see heap.ts) are split
+// Every element follows the rules of semantics.ts (float64 math rounded on store), one loop per op
+// so that each loop calls its rule directly (a call through a variable would be several times
+// slower), hence results identical to the reference backend. Large calls on tensors that live in the shared memory (see memory/heap.ts) are split
 // over the threads in place. Otherwise cheap ops (add, mul, relu, comparisons, ...) run inline on
 // the caller's arrays, since copying costs as much as computing them, and only costly ops (exp,
 // log, tanh, sin, cos, sqrt, pow) are copied into the shared memory and split.
-import type { BinaryOp, UnaryOp, View } from "../backend";
-import { ARGS, K_BINARY, K_UNARY, K_WHERE } from "./control";
-import type { Pool } from "./pool";
-import type { ThreadCtx } from "./runtime";
+import { numel } from "../../../common";
+import type { BinaryOp, UnaryOp, View } from "../../backend";
+import { BINARY, UNARY, where as choose } from "../../semantics";
+import { defineJob, type Job, type JobFields } from "../threads/job";
+import type { ThreadCtx } from "../threads/context";
+import type { ThreadPool } from "../threads/thread-pool";
+
+declare module "../wasm-loader" {
+  interface WasmExports {
+    /** ReLU over n contiguous floats. */
+    reluRun(x: number, out: number, n: number): void;
+    /** out = g * (x > 0) over n floats (strides gs, xs: 0 or 1). */
+    reluBackwardRun(g: number, gs: number, x: number, xs: number, out: number, n: number): void;
+    /** out = a op b over n floats, op 0..3 = + − × ÷ (strides as, bs: 0 or 1). */
+    arithRun(op: number, a: number, as: number, b: number, bs: number, out: number, n: number): void;
+  }
+}
 
 export const UNARY_OPS: readonly UnaryOp[] = ["copy", "neg", "exp", "log", "sqrt", "abs", "tanh", "sin", "cos", "sign", "relu"];
 export const BINARY_OPS: readonly BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "gt", "lt", "ge", "le", "eq", "ne", "reluBackward"];
@@ -49,7 +63,7 @@ function collapse(shape: readonly number[], views: readonly View[]): { shape: nu
 /**
  * ReLU over a contiguous stretch on the float bits, without branches (a compare-and-branch per
  * element mispredicts on signed data and runs ~4× slower): a word with the sign bit set becomes +0
- * unless it is a NaN. Same results as `v > 0 ? v : NaN-or-0`.
+ * unless it is a NaN. Same results as UNARY.relu.
  */
 function reluContiguous(x: Float32Array, xi: number, out: Float32Array, o: number, len: number): void {
   const xb = new Int32Array(x.buffer, x.byteOffset + 4 * xi, len), ob = new Int32Array(out.buffer, out.byteOffset + 4 * o, len);
@@ -62,20 +76,21 @@ function reluContiguous(x: Float32Array, xi: number, out: Float32Array, o: numbe
 
 function unaryRun(op: number, x: Float32Array, xi: number, xs: number, out: Float32Array, o: number, len: number): void {
   const end = o + len;
+  const U = UNARY;
   switch (UNARY_OPS[op]) {
-    case "copy": for (; o < end; o++, xi += xs) out[o] = x[xi]; break;
-    case "neg": for (; o < end; o++, xi += xs) out[o] = -x[xi]; break;
-    case "exp": for (; o < end; o++, xi += xs) out[o] = Math.exp(x[xi]); break;
-    case "log": for (; o < end; o++, xi += xs) out[o] = Math.log(x[xi]); break;
-    case "sqrt": for (; o < end; o++, xi += xs) out[o] = Math.sqrt(x[xi]); break;
-    case "abs": for (; o < end; o++, xi += xs) out[o] = Math.abs(x[xi]); break;
-    case "tanh": for (; o < end; o++, xi += xs) out[o] = Math.tanh(x[xi]); break;
-    case "sin": for (; o < end; o++, xi += xs) out[o] = Math.sin(x[xi]); break;
-    case "cos": for (; o < end; o++, xi += xs) out[o] = Math.cos(x[xi]); break;
-    case "sign": for (; o < end; o++, xi += xs) { const v = x[xi]; out[o] = v > 0 ? 1 : v < 0 ? -1 : v; } break;
+    case "copy": for (; o < end; o++, xi += xs) out[o] = U.copy(x[xi]); break;
+    case "neg": for (; o < end; o++, xi += xs) out[o] = U.neg(x[xi]); break;
+    case "exp": for (; o < end; o++, xi += xs) out[o] = U.exp(x[xi]); break;
+    case "log": for (; o < end; o++, xi += xs) out[o] = U.log(x[xi]); break;
+    case "sqrt": for (; o < end; o++, xi += xs) out[o] = U.sqrt(x[xi]); break;
+    case "abs": for (; o < end; o++, xi += xs) out[o] = U.abs(x[xi]); break;
+    case "tanh": for (; o < end; o++, xi += xs) out[o] = U.tanh(x[xi]); break;
+    case "sin": for (; o < end; o++, xi += xs) out[o] = U.sin(x[xi]); break;
+    case "cos": for (; o < end; o++, xi += xs) out[o] = U.cos(x[xi]); break;
+    case "sign": for (; o < end; o++, xi += xs) out[o] = U.sign(x[xi]); break;
     case "relu":
       if (xs === 1 && len >= 64) reluContiguous(x, xi, out, o, len);
-      else for (; o < end; o++, xi += xs) { const v = x[xi]; out[o] = v > 0 ? v : v !== v ? v : 0; }
+      else for (; o < end; o++, xi += xs) out[o] = U.relu(x[xi]);
       break;
     default: throw new Error(`unary: unknown op #${op}`);
   }
@@ -83,21 +98,22 @@ function unaryRun(op: number, x: Float32Array, xi: number, xs: number, out: Floa
 
 function binaryRun(op: number, a: Float32Array, ai: number, as: number, b: Float32Array, bi: number, bs: number, out: Float32Array, o: number, len: number): void {
   const end = o + len;
+  const B = BINARY;
   switch (BINARY_OPS[op]) {
-    case "add": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] + b[bi]; break;
-    case "sub": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] - b[bi]; break;
-    case "mul": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] * b[bi]; break;
-    case "div": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] / b[bi]; break;
-    case "pow": for (; o < end; o++, ai += as, bi += bs) out[o] = Math.pow(a[ai], b[bi]); break;
-    case "maximum": for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x !== x || y !== y ? NaN : x > y ? x : y; } break;
-    case "minimum": for (; o < end; o++, ai += as, bi += bs) { const x = a[ai], y = b[bi]; out[o] = x !== x || y !== y ? NaN : x < y ? x : y; } break;
-    case "gt": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] > b[bi]); break;
-    case "lt": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] < b[bi]); break;
-    case "ge": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] >= b[bi]); break;
-    case "le": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] <= b[bi]); break;
-    case "eq": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] === b[bi]); break;
-    case "ne": for (; o < end; o++, ai += as, bi += bs) out[o] = +(a[ai] !== b[bi]); break;
-    case "reluBackward": for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai] * +(b[bi] > 0); break;
+    case "add": for (; o < end; o++, ai += as, bi += bs) out[o] = B.add(a[ai], b[bi]); break;
+    case "sub": for (; o < end; o++, ai += as, bi += bs) out[o] = B.sub(a[ai], b[bi]); break;
+    case "mul": for (; o < end; o++, ai += as, bi += bs) out[o] = B.mul(a[ai], b[bi]); break;
+    case "div": for (; o < end; o++, ai += as, bi += bs) out[o] = B.div(a[ai], b[bi]); break;
+    case "pow": for (; o < end; o++, ai += as, bi += bs) out[o] = B.pow(a[ai], b[bi]); break;
+    case "maximum": for (; o < end; o++, ai += as, bi += bs) out[o] = B.maximum(a[ai], b[bi]); break;
+    case "minimum": for (; o < end; o++, ai += as, bi += bs) out[o] = B.minimum(a[ai], b[bi]); break;
+    case "gt": for (; o < end; o++, ai += as, bi += bs) out[o] = B.gt(a[ai], b[bi]); break;
+    case "lt": for (; o < end; o++, ai += as, bi += bs) out[o] = B.lt(a[ai], b[bi]); break;
+    case "ge": for (; o < end; o++, ai += as, bi += bs) out[o] = B.ge(a[ai], b[bi]); break;
+    case "le": for (; o < end; o++, ai += as, bi += bs) out[o] = B.le(a[ai], b[bi]); break;
+    case "eq": for (; o < end; o++, ai += as, bi += bs) out[o] = B.eq(a[ai], b[bi]); break;
+    case "ne": for (; o < end; o++, ai += as, bi += bs) out[o] = B.ne(a[ai], b[bi]); break;
+    case "reluBackward": for (; o < end; o++, ai += as, bi += bs) out[o] = B.reluBackward(a[ai], b[bi]); break;
     default: throw new Error(`binary: unknown op #${op}`);
   }
 }
@@ -146,7 +162,7 @@ const runners = {
   where: (): Run => (v, offs, inner, out, o, len) => {
     const c = v[0].data, a = v[1].data, b = v[2].data;
     let ci = offs[0], ai = offs[1], bi = offs[2];
-    for (const end = o + len; o < end; o++, ci += inner[0], ai += inner[1], bi += inner[2]) out[o] = c[ci] !== 0 ? a[ai] : b[bi];
+    for (const end = o + len; o < end; o++, ci += inner[0], ai += inner[1], bi += inner[2]) out[o] = choose(c[ci], a[ai], b[bi]);
   },
 };
 
@@ -186,14 +202,26 @@ function span(v: View, shape: readonly number[]): [number, number] {
   return [lo, hi];
 }
 
-function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
+/** Most (collapsed) dimensions a threaded elementwise job takes; more run on the calling thread. */
+const MAX_DIMS = 32;
+/** Most operands (where has three). */
+const MAX_OPERANDS = 3;
 
-// Argument layout: [kind-specific op, ndim, total, nOperands, outPtr, then per operand: dataPtr, offset, strides[ndim]], then shape.
-function elementwise(pool: Pool, kind: number, op: number, views: View[], out: Float32Array, run: Run, costly: boolean): void {
+/** The fields of the elementwise jobs: the op, the collapsed shape, and per operand its address, offset and strides. */
+const ELEMENTWISE_FIELDS = {
+  /** Index into UNARY_OPS or BINARY_OPS. */
+  op: "int",
+  dims: "int", total: "int", operands: "int", out: "int",
+  shape: { ints: MAX_DIMS },
+  /** Byte address of each operand's data, and its offset in floats. */
+  data: { ints: MAX_OPERANDS }, offset: { ints: MAX_OPERANDS },
+  /** Operand i's strides at [i*dims, (i+1)*dims). */
+  strides: { ints: MAX_OPERANDS * MAX_DIMS },
+} as const;
+type ElementwiseFields = JobFields<typeof ELEMENTWISE_FIELDS>;
+type ElementwiseJob = Job<typeof ELEMENTWISE_FIELDS>;
+
+function elementwise(pool: ThreadPool, job: ElementwiseJob, op: number, views: View[], out: Float32Array, run: Run, costly: boolean): void {
   const shape = views[0].shape;
   const total = numel(shape);
   if (total === 0) return;
@@ -202,8 +230,8 @@ function elementwise(pool: Pool, kind: number, op: number, views: View[], out: F
   // or a costly op whose arithmetic outweighs copying
   const inHeap = pool.heap.addressOf(out) >= 0 && views.every((v) => pool.heap.addressOf(v.data) >= 0 || spanSize(v, shape) <= SMALL_OPERAND);
   // (one thread: still worth it in the heap, for the SIMD runs)
-  if (total < INLINE_ELEMENTS || !(inHeap || (costly && pool.getThreads() > 1))) {
-    if (kind === K_UNARY && UNARY_OPS[op] === "copy" && c.shape.length === 2 && c.strides[0][1] !== 1 && total >= 4096) {
+  if (total < INLINE_ELEMENTS || !(inHeap || (costly && pool.getThreads() > 1)) || c.shape.length > MAX_DIMS) {
+    if (job === unaryJob && UNARY_OPS[op] === "copy" && c.shape.length === 2 && c.strides[0][1] !== 1 && total >= 4096) {
       return copyTransposed(views[0].data, views[0].offset, c.shape[0], c.shape[1], c.strides[0][0], c.strides[0][1], out);
     }
     const ops = views.map((v, i) => ({ data: v.data, offset: v.offset, strides: c.strides[i] }));
@@ -217,50 +245,42 @@ function elementwise(pool: Pool, kind: number, op: number, views: View[], out: F
     return { ptr: arena.input(v.data, lo, hi - lo + 1), lo };
   });
   const outPtr = arena.output(out, total);
-  const args = pool.ctx.ctl.subarray(ARGS);
-  args[0] = op; args[1] = nd; args[2] = total; args[3] = views.length; args[4] = outPtr;
-  let at = 5;
-  views.forEach((v, i) => {
-    args[at++] = ptrs[i].ptr;
-    args[at++] = v.offset - ptrs[i].lo;
-    for (let d = 0; d < nd; d++) args[at++] = c.strides[i][d];
-  });
-  for (let d = 0; d < nd; d++) args[at++] = c.shape[d];
-  pool.run(kind, Math.ceil(total / RANGE), 0);
+  const fields = {
+    op, dims: nd, total, operands: views.length, out: outPtr, shape: c.shape,
+    data: ptrs.map((p) => p.ptr), offset: views.map((v, i) => v.offset - ptrs[i].lo), strides: c.strides.flat(),
+  };
+  pool.run(job, fields, { tasks: Math.ceil(total / RANGE) });
   arena.finish();
 }
 
-/** Task: output elements [t*RANGE, (t+1)*RANGE) of the job described in the arguments. */
-function elementwiseTask(ctx: ThreadCtx, t: number, run: Run): void {
-  const a = ctx.ctl.subarray(ARGS);
-  const nd = a[1], total = a[2], nv = a[3], outPtr = a[4];
+/** Task: output elements [t*RANGE, (t+1)*RANGE) of the job. */
+function elementwiseTask(f: ElementwiseFields, t: number, ctx: ThreadCtx, run: Run): void {
+  const nd = f.dims;
   const ops: Operand[] = [];
-  let at = 5;
-  for (let i = 0; i < nv; i++) {
-    const base = a[at++] >> 2, offset = a[at++];
+  for (let i = 0; i < f.operands; i++) {
     const strides: number[] = [];
-    for (let d = 0; d < nd; d++) strides.push(a[at++]);
-    ops.push({ data: ctx.f32, offset: base + offset, strides });
+    for (let d = 0; d < nd; d++) strides.push(f.strides[i * nd + d]);
+    ops.push({ data: ctx.f32, offset: (f.data[i] >> 2) + f.offset[i], strides });
   }
   const shape: number[] = [];
-  for (let d = 0; d < nd; d++) shape.push(a[at++]);
-  walkRange(shape, ops, ctx.f32, outPtr >> 2, t * RANGE, Math.min(total, (t + 1) * RANGE), run);
+  for (let d = 0; d < nd; d++) shape.push(f.shape[d]);
+  walkRange(shape, ops, ctx.f32, f.out >> 2, t * RANGE, Math.min(f.total, (t + 1) * RANGE), run);
 }
 
-export function unaryCpu(pool: Pool, op: UnaryOp, x: View, out: Float32Array): void {
+export function unaryCpu(pool: ThreadPool, op: UnaryOp, x: View, out: Float32Array): void {
   const code = UNARY_OPS.indexOf(op);
   if (code < 0) throw new Error(`unary: unknown op "${op}"`);
-  elementwise(pool, K_UNARY, code, [x], out, runners.unary(code), COSTLY.has(op));
+  elementwise(pool, unaryJob, code, [x], out, runners.unary(code), COSTLY.has(op));
 }
 
-export function binaryCpu(pool: Pool, op: BinaryOp, a: View, b: View, out: Float32Array): void {
+export function binaryCpu(pool: ThreadPool, op: BinaryOp, a: View, b: View, out: Float32Array): void {
   const code = BINARY_OPS.indexOf(op);
   if (code < 0) throw new Error(`binary: unknown op "${op}"`);
-  elementwise(pool, K_BINARY, code, [a, b], out, runners.binary(code), COSTLY.has(op));
+  elementwise(pool, binaryJob, code, [a, b], out, runners.binary(code), COSTLY.has(op));
 }
 
-export function whereCpu(pool: Pool, cond: View, a: View, b: View, out: Float32Array): void {
-  elementwise(pool, K_WHERE, 0, [cond, a, b], out, runners.where(), false);
+export function whereCpu(pool: ThreadPool, cond: View, a: View, b: View, out: Float32Array): void {
+  elementwise(pool, whereJob, 0, [cond, a, b], out, runners.where(), false);
 }
 
 const ARITH = ["add", "sub", "mul", "div"]; // op codes of arithRun in wasm/elementwise.ts
@@ -270,12 +290,16 @@ const unitStride = (s: number) => s === 0 || s === 1;
  * Inside a task every operand lives in the shared memory, so contiguous stretches of the hottest
  * ops (ReLU and its backward, + − × ÷) run in the SIMD kernels; other stretches use `fallback`.
  */
-function simdRunner(ctx: ThreadCtx, kind: number, op: number, fallback: Run): Run {
+function simdUnary(ctx: ThreadCtx, op: number): Run {
+  const fallback = runners.unary(op);
+  if (UNARY_OPS[op] !== "relu") return fallback;
   const w = ctx.wasm;
-  if (kind === K_UNARY && UNARY_OPS[op] === "relu") {
-    return (v, offs, inner, out, o, len) => (inner[0] === 1 ? w.reluRun(4 * offs[0], 4 * o, len) : fallback(v, offs, inner, out, o, len));
-  }
-  if (kind !== K_BINARY) return fallback;
+  return (v, offs, inner, out, o, len) => (inner[0] === 1 ? w.reluRun(4 * offs[0], 4 * o, len) : fallback(v, offs, inner, out, o, len));
+}
+
+function simdBinary(ctx: ThreadCtx, op: number): Run {
+  const fallback = runners.binary(op);
+  const w = ctx.wasm;
   if (BINARY_OPS[op] === "reluBackward") {
     return (v, offs, inner, out, o, len) =>
       unitStride(inner[0]) && unitStride(inner[1]) ? w.reluBackwardRun(4 * offs[0], inner[0], 4 * offs[1], inner[1], 4 * o, len) : fallback(v, offs, inner, out, o, len);
@@ -286,6 +310,6 @@ function simdRunner(ctx: ThreadCtx, kind: number, op: number, fallback: Run): Ru
     unitStride(inner[0]) && unitStride(inner[1]) ? w.arithRun(code, 4 * offs[0], inner[0], 4 * offs[1], inner[1], 4 * o, len) : fallback(v, offs, inner, out, o, len);
 }
 
-export const unaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, simdRunner(ctx, K_UNARY, ctx.ctl[ARGS], runners.unary(ctx.ctl[ARGS])));
-export const binaryTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, simdRunner(ctx, K_BINARY, ctx.ctl[ARGS], runners.binary(ctx.ctl[ARGS])));
-export const whereTask = (ctx: ThreadCtx, t: number) => elementwiseTask(ctx, t, runners.where());
+const unaryJob = defineJob({ name: "elementwise: unary", fields: ELEMENTWISE_FIELDS, run: (f, t, ctx) => elementwiseTask(f, t, ctx, simdUnary(ctx, f.op)) });
+const binaryJob = defineJob({ name: "elementwise: binary", fields: ELEMENTWISE_FIELDS, run: (f, t, ctx) => elementwiseTask(f, t, ctx, simdBinary(ctx, f.op)) });
+const whereJob = defineJob({ name: "elementwise: where", fields: ELEMENTWISE_FIELDS, run: (f, t, ctx) => elementwiseTask(f, t, ctx, runners.where()) });

@@ -1,24 +1,13 @@
-// Max and average pooling, forward and backward, split over (image, channel) planes. The
-// arithmetic follows the reference exactly (window order, NaN and tie rules, float64 sums).
-import type { Pool2dParams, PoolMode } from "../backend";
-import { ARGS, K_POOL_BWD, K_POOL_FWD } from "./control";
-import type { Pool } from "./pool";
-import type { ThreadCtx } from "./runtime";
+// Max and average pooling, forward and backward, split over (image, channel) planes. The rules are
+// semantics.ts's, as in the reference (window order, NaN and tie rules, float64 sums, cell count).
+import type { Pool2dParams, PoolMode } from "../../backend";
+import { avgPoolCount, beatsMax } from "../../semantics";
+import { defineJob } from "../threads/job";
+import type { ThreadPool } from "../threads/thread-pool";
 
 const INLINE_ELEMENTS = 1 << 15;
 /** Planes per task. */
 const planesPerTask = (p: Pool2dParams) => Math.max(1, Math.floor((1 << 15) / Math.max(1, p.h * p.w)));
-
-/** Number of window cells counted by the average (PyTorch's rules, see the reference). */
-function avgCount(p: Pool2dParams, y0: number, x0: number): number {
-  let count = 0;
-  for (let ky = 0; ky < p.kh; ky++)
-    for (let kx = 0; kx < p.kw; kx++) {
-      const iy = y0 + ky, ix = x0 + kx;
-      if (p.countIncludePad ? iy >= -p.padH && iy < p.h + p.padH && ix >= -p.padW && ix < p.w + p.padW : iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) count++;
-    }
-  return count;
-}
 
 /** The common 2×2, stride-2, unpadded max pooling, unrolled (same window order, tie and NaN rules). */
 function max2x2Planes(x: Float32Array, xo: number, p: Pool2dParams, out: Float32Array, oo: number, idx: Int32Array | null, io: number, pl0: number, pl1: number): void {
@@ -42,9 +31,9 @@ function max2x2Planes(x: Float32Array, xo: number, p: Pool2dParams, out: Float32
           // a NaN (or +Inf and -Inf together): the careful scan, the first NaN wins
           let best = a;
           at = r0 + c;
-          if (b > best || (b !== b && best === best)) { best = b; at = r0 + c + 1; }
-          if (cc > best || (cc !== cc && best === best)) { best = cc; at = r1 + c; }
-          if (d > best || (d !== d && best === best)) { at = r1 + c + 1; }
+          if (beatsMax(b, best)) { best = b; at = r0 + c + 1; }
+          if (beatsMax(cc, best)) { best = cc; at = r1 + c; }
+          if (beatsMax(d, best)) at = r1 + c + 1;
         }
         out[oo + o] = x[xb + at];
         if (idx) idx[io + o] = at;
@@ -73,7 +62,7 @@ function forwardPlanes(max: boolean, x: Float32Array, xo: number, p: Pool2dParam
             const row = (y0 + ky) * w;
             for (let kx = kx0; kx < kx1; kx++) {
               const v = x[xb + row + x0 + kx];
-              if (at < 0 || v > best || (v !== v && best === best)) {
+              if (at < 0 || beatsMax(v, best)) {
                 best = v;
                 at = row + x0 + kx;
               }
@@ -87,7 +76,7 @@ function forwardPlanes(max: boolean, x: Float32Array, xo: number, p: Pool2dParam
             const row = xb + (y0 + ky) * w + x0;
             for (let kx = kx0; kx < kx1; kx++) sum += x[row + kx];
           }
-          out[oo + o] = sum / avgCount(p, y0, x0);
+          out[oo + o] = sum / avgPoolCount(p, y0, x0);
         }
       }
     }
@@ -112,7 +101,7 @@ function backwardPlanes(max: boolean, dy: Float32Array, dyo: number, idx: Int32A
         }
         const x0 = ox * p.strideW - p.padW;
         const kx0 = Math.max(0, -x0), kx1 = Math.min(kw, w - x0);
-        const share = d / avgCount(p, y0, x0);
+        const share = d / avgPoolCount(p, y0, x0);
         for (let ky = ky0; ky < ky1; ky++) {
           const row = xb + (y0 + ky) * w + x0;
           for (let kx = kx0; kx < kx1; kx++) out[row + kx] += share;
@@ -122,24 +111,34 @@ function backwardPlanes(max: boolean, dy: Float32Array, dyo: number, idx: Int32A
   }
 }
 
-const PARAM_KEYS = ["n", "c", "h", "w", "kh", "kw", "strideH", "strideW", "padH", "padW", "outH", "outW"] as const;
+/** The pooling geometry as job fields (named as in Pool2dParams), the mode, and the planes per task. */
+const POOLING_FIELDS = {
+  n: "int", c: "int", h: "int", w: "int", kh: "int", kw: "int",
+  strideH: "int", strideW: "int", padH: "int", padW: "int", outH: "int", outW: "int", countIncludePad: "bool",
+  max: "bool", planesPerTask: "int",
+  /** Byte addresses: the input (x forward, dy backward), the output, the max indices (0: none). */
+  input: "int", output: "int", indices: "int",
+} as const;
 
-function writeParams(args: Int32Array, p: Pool2dParams): void {
-  PARAM_KEYS.forEach((k, i) => (args[i] = p[k]));
-  args[12] = p.countIncludePad ? 1 : 0;
-}
+const poolingForward = defineJob({
+  name: "pool2d: forward",
+  fields: POOLING_FIELDS,
+  run(f, t, ctx) {
+    const planes = f.n * f.c, ppt = f.planesPerTask;
+    forwardPlanes(f.max, ctx.f32, f.input >> 2, f, ctx.f32, f.output >> 2, f.indices ? ctx.i32 : null, f.indices >> 2, t * ppt, Math.min(planes, (t + 1) * ppt));
+  },
+});
 
-function readParams(args: Int32Array): Pool2dParams {
-  const p = {} as Record<string, number | boolean>;
-  PARAM_KEYS.forEach((k, i) => (p[k] = args[i]));
-  p.countIncludePad = args[12] === 1;
-  return p as unknown as Pool2dParams;
-}
+const poolingBackward = defineJob({
+  name: "pool2d: backward",
+  fields: POOLING_FIELDS,
+  run(f, t, ctx) {
+    const planes = f.n * f.c, ppt = f.planesPerTask;
+    backwardPlanes(f.max, ctx.f32, f.input >> 2, f.indices ? ctx.i32 : null, f.indices >> 2, f, ctx.f32, f.output >> 2, t * ppt, Math.min(planes, (t + 1) * ppt));
+  },
+});
 
-// argument slots after the parameters
-const A_MAX = 13, A_IN = 14, A_OUT = 15, A_IDX = 16, A_PPT = 17;
-
-export function pool2dCpu(pool: Pool, mode: PoolMode, x: Float32Array, p: Pool2dParams, out: Float32Array, indices: Int32Array | null): void {
+export function pool2dCpu(pool: ThreadPool, mode: PoolMode, x: Float32Array, p: Pool2dParams, out: Float32Array, indices: Int32Array | null): void {
   const planes = p.n * p.c, inSize = planes * p.h * p.w, outSize = planes * p.outH * p.outW;
   const max = mode === "max";
   if (mode !== "max" && mode !== "avg") throw new Error(`pool2d: unknown mode "${mode}"`);
@@ -150,15 +149,12 @@ export function pool2dCpu(pool: Pool, mode: PoolMode, x: Float32Array, p: Pool2d
   }
   const arena = pool.begin();
   const xPtr = arena.input(x, 0, inSize), oPtr = arena.output(out, outSize), iPtr = indices ? arena.output(indices, outSize) : 0;
-  const args = pool.ctx.ctl.subarray(ARGS);
-  writeParams(args, p);
   const ppt = planesPerTask(p);
-  args[A_MAX] = max ? 1 : 0; args[A_IN] = xPtr; args[A_OUT] = oPtr; args[A_IDX] = iPtr; args[A_PPT] = ppt;
-  pool.run(K_POOL_FWD, Math.ceil(planes / ppt), 0);
+  pool.run(poolingForward, { ...p, max, planesPerTask: ppt, input: xPtr, output: oPtr, indices: iPtr }, { tasks: Math.ceil(planes / ppt) });
   arena.finish();
 }
 
-export function pool2dBackwardCpu(pool: Pool, mode: PoolMode, dy: Float32Array, indices: Int32Array | null, p: Pool2dParams, out: Float32Array): void {
+export function pool2dBackwardCpu(pool: ThreadPool, mode: PoolMode, dy: Float32Array, indices: Int32Array | null, p: Pool2dParams, out: Float32Array): void {
   const planes = p.n * p.c, inSize = planes * p.h * p.w, outSize = planes * p.outH * p.outW;
   const max = mode === "max";
   if (mode !== "max" && mode !== "avg") throw new Error(`pool2dBackward: unknown mode "${mode}"`);
@@ -170,24 +166,7 @@ export function pool2dBackwardCpu(pool: Pool, mode: PoolMode, dy: Float32Array, 
   }
   const arena = pool.begin();
   const dyPtr = arena.input(dy, 0, outSize), iPtr = max ? arena.input(indices!, 0, outSize) : 0, oPtr = arena.output(out, inSize);
-  const args = pool.ctx.ctl.subarray(ARGS);
-  writeParams(args, p);
   const ppt = planesPerTask(p);
-  args[A_MAX] = max ? 1 : 0; args[A_IN] = dyPtr; args[A_OUT] = oPtr; args[A_IDX] = iPtr; args[A_PPT] = ppt;
-  pool.run(K_POOL_BWD, Math.ceil(planes / ppt), 0);
+  pool.run(poolingBackward, { ...p, max, planesPerTask: ppt, input: dyPtr, output: oPtr, indices: iPtr }, { tasks: Math.ceil(planes / ppt) });
   arena.finish();
-}
-
-export function poolFwdTask(ctx: ThreadCtx, t: number): void {
-  const a = ctx.ctl.subarray(ARGS);
-  const p = readParams(a), ppt = a[A_PPT], planes = p.n * p.c;
-  const idx = a[A_IDX] ? ctx.i32 : null;
-  forwardPlanes(a[A_MAX] === 1, ctx.f32, a[A_IN] >> 2, p, ctx.f32, a[A_OUT] >> 2, idx, a[A_IDX] >> 2, t * ppt, Math.min(planes, (t + 1) * ppt));
-}
-
-export function poolBwdTask(ctx: ThreadCtx, t: number): void {
-  const a = ctx.ctl.subarray(ARGS);
-  const p = readParams(a), ppt = a[A_PPT], planes = p.n * p.c;
-  const idx = a[A_IDX] ? ctx.i32 : null;
-  backwardPlanes(a[A_MAX] === 1, ctx.f32, a[A_IN] >> 2, idx, a[A_IDX] >> 2, p, ctx.f32, a[A_OUT] >> 2, t * ppt, Math.min(planes, (t + 1) * ppt));
 }

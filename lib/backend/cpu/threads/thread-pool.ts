@@ -10,26 +10,18 @@ import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { BOOTFAIL, DONE, ERROR, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP } from "./control";
-import { type WasmMemory, wasmApi } from "./wasm-api";
-import { Heap, MAX_BYTES } from "./heap";
-import { Arena, MAX_PAGES, type Kernels, type ThreadCtx, builtDir, instantiate, makeCtx, refreshViews } from "./runtime";
-import { runTasks } from "./tasks";
-import { type Sized, chooseHeapLimit, chooseThreads } from "./share";
+import { type ThreadCtx, makeCtx, refreshViews } from "./context";
+import { type FieldSpecs, type Job, type JobValues, runTasks } from "./job";
+import { type CompiledKernels, MAX_PAGES, type WasmMemory, builtDir, instantiate, wasmApi } from "../wasm-loader";
+import { Heap, MAX_BYTES } from "../memory/heap";
+import { Arena } from "../memory/arena";
+import { type Sized, chooseHeapLimit, chooseThreads } from "../share";
 
 /** Busy-wait iterations before blocking in Atomics.wait (a few microseconds). */
 const SPIN = 2000;
 /** How long to wait for workers to boot before running single-threaded. */
 const BOOT_TIMEOUT_MS = 20_000;
 
-/** Soft limit of the tensor heap in bytes (see chooseHeapLimit in share.ts). */
-export function heapLimitBytes(): number {
-  return chooseHeapLimit(MAX_BYTES).value;
-}
-
-/** Default thread count (see chooseThreads in share.ts): GRADWORK_THREADS, else this process's CPU share. */
-export function defaultThreads(): number {
-  return chooseThreads(MAX_THREADS).value;
-}
 
 interface WorkerHandle {
   worker: Worker;
@@ -37,7 +29,14 @@ interface WorkerHandle {
   port: MessagePort;
 }
 
-export class Pool {
+/** How a job runs: how many tasks, the scratch bytes each thread owns, and at most how many threads. */
+export interface RunOptions {
+  tasks: number;
+  scratchBytes?: number;
+  threads?: number;
+}
+
+export class ThreadPool {
   readonly memory: WasmMemory;
   readonly arena: Arena;
   /** Tensor storage and kernel scratch inside the shared memory. */
@@ -51,8 +50,8 @@ export class Pool {
   private bootFailed = false;
 
   constructor(
-    readonly kernels: Kernels,
-    threads = defaultThreads(),
+    readonly kernels: CompiledKernels,
+    threads = chooseThreads(MAX_THREADS).value,
     /** The heap's soft limit and where it came from. */
     readonly heapLimit: Sized = chooseHeapLimit(MAX_BYTES),
   ) {
@@ -92,12 +91,13 @@ export class Pool {
   }
 
   /**
-   * Run the job whose arguments are already in the control block: `nTasks` tasks of `kind`, on at
-   * most `maxThreads` threads, each thread owning `scratchBytes` of scratch memory. Throws the first
-   * error raised by any task (after every thread has stopped), leaving the pool usable.
+   * Run `opts.tasks` tasks of `job` with the field values `fields`, on at most `opts.threads`
+   * threads, each thread owning `opts.scratchBytes` of scratch memory (see scratchOf). Throws the
+   * first error raised by any task (after every thread has stopped), leaving the pool usable.
    */
-  run(kind: number, nTasks: number, scratchBytes: number, maxThreads = this.threads): void {
+  run<S extends FieldSpecs>(job: Job<S>, fields: JobValues<S>, opts: RunOptions): void {
     const ctl = this.ctx.ctl;
+    const { tasks: nTasks, scratchBytes = 0, threads: maxThreads = this.threads } = opts;
     this.settle();
     if (nTasks <= 0) return;
     let nThreads = Math.max(1, Math.min(maxThreads, this.threads, nTasks));
@@ -108,7 +108,8 @@ export class Pool {
     ctl[SCRATCH] = perThread > 0 ? this.arena.alloc(perThread * participants) : 0;
     ctl[SCRATCH_BYTES] = perThread;
     ctl[JOB]++;
-    ctl[KIND] = kind;
+    ctl[KIND] = job.id;
+    job.write(ctl, fields);
     ctl[NTASKS] = nTasks;
     ctl[NEXT] = 0;
     ctl[DONE] = 0;

@@ -1,5 +1,6 @@
 // Layout of the control block at address 0 of the shared memory (an Int32Array of CTL_INTS
-// slots) and the numbers of the job kinds. Shared by the main thread and the workers.
+// slots), shared by the main thread and the workers. The slots from ARGS on hold the current job's
+// fields, laid out by the job's declaration (see job.ts).
 
 /** Size of the control block in 32-bit slots; the arena for kernel data starts after it. */
 export const CTL_INTS = 1024;
@@ -8,7 +9,7 @@ export const ARENA_START = CTL_INTS * 4;
 // Slots of the control block.
 /** Job sequence number: bumped by the main thread to start a job; workers wait on it. */
 export const SEQ = 0;
-/** Kind of the current job (index into the task table of tasks.ts). */
+/** Id of the current job (see defineJob in job.ts). */
 export const KIND = 1;
 /** Next unclaimed task index (claimed with Atomics.add). */
 export const NEXT = 2;
@@ -33,23 +34,9 @@ export const GEN = 16;
 export const MAX_THREADS = 112;
 /** BOOTED + id: generation of the worker with that id once it has booted. */
 export const BOOTED = 128;
-/** Job arguments start here (integers; meaning depends on the kind). */
+/** The current job's fields start here (laid out by its declaration, see job.ts). */
 export const ARGS = 256;
 export const MAX_ARGS = CTL_INTS - ARGS;
 
 /** Value stored into NEXT to stop everyone claiming tasks after an error. */
 export const STOP = 1 << 30;
-
-// Job kinds.
-export const K_FAIL = 0; // test hook: every task throws
-export const K_GEMM_PACK = 1;
-export const K_GEMM_TILES = 2;
-export const K_CONV_FWD = 3;
-export const K_CONV_BWD_INPUT = 4;
-export const K_CONV_BWD_WEIGHT = 5;
-export const K_UNARY = 6;
-export const K_BINARY = 7;
-export const K_WHERE = 8;
-export const K_POOL_FWD = 10;
-export const K_POOL_BWD = 11;
-export const K_REDUCE = 12;

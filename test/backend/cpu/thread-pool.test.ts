@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { GemmArgs } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { __failJobForTests, cpuBackend, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
-import { loadKernels } from "../../../lib/backend/cpu/runtime";
+import { loadKernels } from "../../../lib/backend/cpu/wasm-loader";
 import { expectClose, expectIdentical, randomArray } from "./helpers";
 
 const root = resolve(__dirname, "../../..");

@@ -1,0 +1,308 @@
+// Convolution kernels on the pool, as GEMMs over im2col panels built inside each task.
+//   forward:        y[b,g] (og×P)   = W_g (og×K) · col[b,g] (K×P)             tasks: image × group × column chunk
+//   input grad:     dcol (K×P)      = W_g^T (K×og) · dy[b,g] (og×P); col2im     tasks: image × group × channel chunk
+//   weight grad:    dW_g (og×K)     = Σ_b dy[b,g] (og×P) · col[b,g]^T (P×K)     tasks: group × K chunk × image chunk
+// with K = (c/groups)·kh·kw and P = outH·outW. Work is split over outputs only; the weight gradient
+// sums fixed image chunks into partial buffers added up in a fixed order, so results do not depend
+// on the thread count.
+import type { Conv2dParams } from "../../backend";
+import { defineJob, type JobFields } from "../threads/job";
+import { jobSerial, refreshViews, scratchOf, type ThreadCtx } from "../threads/context";
+import type { ThreadPool } from "../threads/thread-pool";
+import { INLINE_FLOPS, KC, MR, NR } from "./matmul";
+import { checkLength, roundUp } from "./util";
+
+declare module "../wasm-loader" {
+  interface WasmExports {
+    /** Set the geometry (one image, one channel group) the functions below use, per thread. */
+    convGeom(h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, oh: number, ow: number): void;
+    /** Copy `channels` planes of x into zero-padded planes at dst (see paddedPlane). */
+    padImage(x: number, channels: number, dst: number): void;
+    /** im2col rows [k0, k0+kc) × columns [p0, p0+np) straight into a packed B strip. */
+    packIm2col(x: number, k0: number, kc: number, p0: number, np: number, dst: number): void;
+    /** The transposed im2col block (columns k0.. of rows p0..) as a packed B strip. */
+    packIm2colT(x: number, k0: number, nk: number, p0: number, kc: number, dst: number, tab: number): void;
+    /** Add column-gradient rows [k0, k0+rows) into the planes of dx. */
+    col2im(dcol: number, k0: number, rows: number, dx: number): void;
+  }
+}
+const TMP_BYTES = MR * NR * 4;
+/** Largest reduction block of the convolutions (see blockFor). */
+const KC_MAX = 512;
+const STRIP_BYTES = KC_MAX * NR * 4;
+
+/**
+ * Reduction block for a reduction of length r: the whole of it up to KC_MAX (fewer passes over C),
+ * else equal blocks of about KC. Depends on the shapes only, so the summation order is fixed.
+ */
+function blockFor(r: number): number {
+  return r <= KC_MAX ? Math.max(1, r) : Math.ceil(r / Math.ceil(r / KC));
+}
+
+/** The geometry, as job fields (named as in Conv2dParams). */
+const GEOMETRY = {
+  n: "int", c: "int", h: "int", w: "int", cOut: "int", kh: "int", kw: "int", groups: "int",
+  strideH: "int", strideW: "int", padH: "int", padW: "int", dilH: "int", dilW: "int", outH: "int", outW: "int",
+} as const;
+/** How the work is split: `chunk` outputs per task along the split axis, `chunks` of them, and the reduction block. */
+const SPLIT = { chunk: "int", chunks: "int", kc: "int" } as const;
+
+function setGeom(ctx: ThreadCtx, p: Conv2dParams): void {
+  ctx.wasm.convGeom(p.h, p.w, p.kh, p.kw, p.strideH, p.strideW, p.padH, p.padW, p.dilH, p.dilW, p.outH, p.outW);
+}
+
+/** Floats in one zero-padded input plane (same formula as convGeom in wasm/conv.ts). */
+function paddedPlane(p: Conv2dParams): number {
+  const hp = Math.max(p.h + 2 * p.padH, (p.outH - 1) * p.strideH + (p.kh - 1) * p.dilH + 1);
+  const wp = Math.max(p.w + 2 * p.padW, (p.outW - 1) * p.strideW + (p.kw - 1) * p.dilW + 1);
+  return hp * wp;
+}
+
+function flops(p: Conv2dParams): number {
+  return 2 * p.n * p.cOut * (p.c / p.groups) * p.kh * p.kw * p.outH * p.outW;
+}
+
+function threadsFor(pool: ThreadPool, p: Conv2dParams): number {
+  return flops(p) < INLINE_FLOPS ? 1 : pool.getThreads();
+}
+
+// ---------------------------------------------------------------- argument checks
+
+function checkGroups(kernel: string, p: Conv2dParams): void {
+  if (p.groups < 1 || p.c % p.groups !== 0 || p.cOut % p.groups !== 0) {
+    throw new RangeError(`${kernel}: channels (in ${p.c}, out ${p.cOut}) must both be divisible by groups (${p.groups})`);
+  }
+}
+
+const inputCount = (p: Conv2dParams) => p.n * p.c * p.h * p.w;
+const outputCount = (p: Conv2dParams) => p.n * p.cOut * p.outH * p.outW;
+const weightCount = (p: Conv2dParams) => p.cOut * (p.c / p.groups) * p.kh * p.kw;
+
+/** Throw a RangeError when the groups do not divide the channels or an array is too short. */
+export function checkConv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
+  checkGroups("conv2d", p);
+  checkLength("conv2d", "x", x, inputCount(p));
+  checkLength("conv2d", "weight", w, weightCount(p));
+  checkLength("conv2d", "out", out, outputCount(p));
+  if (bias) checkLength("conv2d", "bias", bias, p.cOut);
+}
+
+export function checkConv2dBackwardInput(dy: Float32Array, w: Float32Array, p: Conv2dParams, out: Float32Array): void {
+  checkGroups("conv2dBackwardInput", p);
+  checkLength("conv2dBackwardInput", "dy", dy, outputCount(p));
+  checkLength("conv2dBackwardInput", "weight", w, weightCount(p));
+  checkLength("conv2dBackwardInput", "out", out, inputCount(p));
+}
+
+export function checkConv2dBackwardWeight(x: Float32Array, dy: Float32Array, p: Conv2dParams, out: Float32Array): void {
+  checkGroups("conv2dBackwardWeight", p);
+  checkLength("conv2dBackwardWeight", "x", x, inputCount(p));
+  checkLength("conv2dBackwardWeight", "dy", dy, outputCount(p));
+  checkLength("conv2dBackwardWeight", "out", out, weightCount(p));
+}
+
+/**
+ * What task t of a job split by (image, group, chunk) works on: the geometry, image b, group g, and
+ * the first index of its chunk along the split axis.
+ */
+function imageTask(f: Conv2dParams & { chunk: number; chunks: number }, t: number) {
+  const groups = f.groups, cg = f.c / groups, og = f.cOut / groups, khw = f.kh * f.kw;
+  const b = Math.floor(t / (groups * f.chunks)), g = Math.floor(t / f.chunks) % groups;
+  return { groups, cg, og, khw, K: cg * khw, P: f.outH * f.outW, plane: f.h * f.w, b, g, start: (t % f.chunks) * f.chunk, chunk: f.chunk };
+}
+
+// ---------------------------------------------------------------- forward
+
+export function conv2dCpu(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
+  const P = p.outH * p.outW, og = p.cOut / p.groups, K = (p.c / p.groups) * p.kh * p.kw;
+  const ySize = p.n * p.cOut * P;
+  if (ySize === 0) return;
+  const arena = pool.begin();
+  const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), wPtr = arena.input(w, 0, w.length);
+  const bPtr = bias ? arena.input(bias, 0, p.cOut) : 0, yPtr = arena.output(out, ySize);
+  const threads = threadsFor(pool, p);
+  // column chunks: the whole image unless there are too few (image, group) pairs for the threads
+  let chunk = roundUp(P, NR);
+  while (threads > 1 && p.n * p.groups * Math.ceil(P / chunk) < 3 * threads && chunk > 8 * NR) chunk = roundUp(chunk / 2, NR);
+  const chunks = Math.ceil(P / chunk);
+  const scratch = roundUp(og, MR) * K * 4 + STRIP_BYTES + TMP_BYTES + (p.c / p.groups) * paddedPlane(p) * 4;
+  const fields = { ...p, x: xPtr, weight: wPtr, y: yPtr, bias: bPtr, chunk, chunks, kc: blockFor(K) };
+  pool.run(convForward, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads });
+  arena.finish();
+}
+
+/** Task: columns [p0, p0+chunk) of one image and group. */
+function forwardTask(f: JobFields<typeof FORWARD_FIELDS>, t: number, ctx: ThreadCtx): void {
+  const { groups, cg, og, K, P, plane, b, g, start: p0, chunk } = imageTask(f, t);
+  const np = Math.min(chunk, P - p0);
+  const ogPad = roundUp(og, MR);
+  const kcMax = f.kc;
+  const packedW = scratchOf(ctx), strip = packedW + ogPad * K * 4, tmp = strip + STRIP_BYTES, xpad = tmp + TMP_BYTES;
+  const wasm = ctx.wasm;
+  // pack this group's weights once per job and thread
+  const key = jobSerial(ctx) * 65536 + g;
+  if (ctx.cacheKey !== key) {
+    const wg = f.weight + 4 * g * og * K;
+    for (let k0 = 0; k0 < K; k0 += kcMax) wasm.packA(wg + 4 * k0, K, 1, og, Math.min(kcMax, K - k0), packedW + 4 * k0 * ogPad);
+    ctx.cacheKey = key;
+  }
+  setGeom(ctx, f);
+  // zero-padded copy of this image's channel group (once per image and group)
+  const imageKey = jobSerial(ctx) * 2 ** 24 + b * groups + g;
+  if (ctx.cacheKey2 !== imageKey) {
+    wasm.padImage(f.x + 4 * (b * f.c + g * cg) * plane, cg, xpad);
+    ctx.cacheKey2 = imageKey;
+  }
+  const yg = f.y + 4 * ((b * f.cOut + g * og) * P + p0);
+  for (let k0 = 0; k0 < K; k0 += kcMax) {
+    const kc = Math.min(kcMax, K - k0);
+    for (let j = 0; j < np; j += NR) {
+      const cols = Math.min(NR, np - j);
+      wasm.packIm2col(xpad, k0, kc, p0 + j, cols, strip);
+      wasm.macro(og, cols, kc, packedW + 4 * k0 * ogPad, strip, yg + 4 * j, P, k0 > 0 ? 1 : 0, tmp);
+    }
+  }
+  if (f.bias) {
+    refreshViews(ctx);
+    const mem = ctx.f32, bias = f.bias >> 2;
+    for (let co = 0; co < og; co++) {
+      const bv = mem[bias + g * og + co], row = (yg >> 2) + co * P;
+      for (let j = 0; j < np; j++) mem[row + j] += bv;
+    }
+  }
+}
+
+const FORWARD_FIELDS = { ...GEOMETRY, ...SPLIT, x: "int", weight: "int", y: "int", bias: "int" } as const;
+const convForward = defineJob({ name: "conv2d: forward", fields: FORWARD_FIELDS, run: forwardTask });
+
+// ---------------------------------------------------------------- input gradient
+
+export function conv2dBackwardInputCpu(pool: ThreadPool, dy: Float32Array, w: Float32Array, p: Conv2dParams, out: Float32Array): void {
+  const P = p.outH * p.outW, cg = p.c / p.groups, og = p.cOut / p.groups, khw = p.kh * p.kw;
+  const xSize = p.n * p.c * p.h * p.w;
+  if (xSize === 0) return;
+  if (P === 0 || og === 0) {
+    out.fill(0, 0, xSize);
+    return;
+  }
+  const arena = pool.begin();
+  const dyPtr = arena.input(dy, 0, p.n * p.cOut * P), wPtr = arena.input(w, 0, w.length), dxPtr = arena.output(out, xSize);
+  const threads = threadsFor(pool, p);
+  // channel chunks: keep the column-gradient buffer under ~4 MB and give every thread work
+  let chunk = Math.max(1, Math.min(cg, Math.floor((1 << 20) / (khw * P))));
+  while (threads > 1 && p.n * p.groups * Math.ceil(cg / chunk) < 3 * threads && chunk > 1) chunk = Math.ceil(chunk / 2);
+  const chunks = Math.ceil(cg / chunk);
+  const rows = chunk * khw;
+  const scratch = roundUp(rows, MR) * og * 4 + rows * P * 4 + STRIP_BYTES + TMP_BYTES;
+  const fields = { ...p, dy: dyPtr, weight: wPtr, dx: dxPtr, chunk, chunks, kc: blockFor(og) };
+  pool.run(convBackwardInput, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads });
+  arena.finish();
+}
+
+/** Task: input channels [ci0, ci0+chunk) of one image and group. */
+function backwardInputTask(f: JobFields<typeof BACKWARD_INPUT_FIELDS>, t: number, ctx: ThreadCtx): void {
+  const { cg, og, khw, K, P, plane, b, g, start: ci0, chunk } = imageTask(f, t);
+  const nci = Math.min(chunk, cg - ci0);
+  const r0 = ci0 * khw, rows = nci * khw, rowsPad = roundUp(rows, MR);
+  const packedWT = scratchOf(ctx), dcol = packedWT + roundUp(chunk * khw, MR) * og * 4;
+  const strip = dcol + chunk * khw * P * 4, tmp = strip + STRIP_BYTES;
+  const wasm = ctx.wasm;
+  // A = rows [r0, r0+rows) of W_g^T: element (kidx, co) = W[g][co][kidx]
+  const wg = f.weight + 4 * g * og * K;
+  const kcMax = f.kc;
+  for (let k0 = 0; k0 < og; k0 += kcMax) wasm.packA(wg + 4 * (r0 + k0 * K), 1, K, rows, Math.min(kcMax, og - k0), packedWT + 4 * k0 * rowsPad);
+  // dcol = W_g^T · dy[b,g]
+  const dyg = f.dy + 4 * (b * f.cOut + g * og) * P;
+  for (let k0 = 0; k0 < og; k0 += kcMax) {
+    const kc = Math.min(kcMax, og - k0);
+    for (let j = 0; j < P; j += NR) {
+      const cols = Math.min(NR, P - j);
+      wasm.packB(dyg + 4 * (k0 * P + j), P, 1, kc, cols, strip);
+      wasm.macro(rows, cols, kc, packedWT + 4 * k0 * rowsPad, strip, dcol + 4 * j, P, k0 > 0 ? 1 : 0, tmp);
+    }
+  }
+  // dx planes of these channels = col2im(dcol)
+  const dxg = f.dx + 4 * (b * f.c + g * cg) * plane;
+  refreshViews(ctx);
+  ctx.f32.fill(0, (dxg >> 2) + ci0 * plane, (dxg >> 2) + (ci0 + nci) * plane);
+  setGeom(ctx, f);
+  wasm.col2im(dcol, r0, rows, dxg);
+}
+
+const BACKWARD_INPUT_FIELDS = { ...GEOMETRY, ...SPLIT, dy: "int", weight: "int", dx: "int" } as const;
+const convBackwardInput = defineJob({ name: "conv2d: input gradient", fields: BACKWARD_INPUT_FIELDS, run: backwardInputTask });
+
+// ---------------------------------------------------------------- weight gradient
+
+/** Images per partial sum of the weight gradient: depends on the shapes only, never on the threads. */
+function imageChunk(p: Conv2dParams): number {
+  return Math.max(1, Math.min(p.n, Math.ceil(4096 / (p.outH * p.outW))));
+}
+
+export function conv2dBackwardWeightCpu(pool: ThreadPool, x: Float32Array, dy: Float32Array, p: Conv2dParams, out: Float32Array): void {
+  const P = p.outH * p.outW, cg = p.c / p.groups, khw = p.kh * p.kw, K = cg * khw;
+  const wSize = p.cOut * K;
+  if (wSize === 0) return;
+  if (P === 0 || p.n === 0) {
+    out.fill(0, 0, wSize);
+    return;
+  }
+  const arena = pool.begin();
+  const bc = imageChunk(p), nbc = Math.ceil(p.n / bc);
+  const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), dyPtr = arena.input(dy, 0, p.n * p.cOut * P);
+  const partPtr = arena.floats(nbc * wSize);
+  const threads = threadsFor(pool, p);
+  // K chunks (multiples of NR) so that every thread has work
+  let chunk = roundUp(K, NR);
+  while (threads > 1 && p.groups * nbc * Math.ceil(K / chunk) < 3 * threads && chunk > 4 * NR) chunk = roundUp(chunk / 2, NR);
+  const chunks = Math.ceil(K / chunk);
+  const og = p.cOut / p.groups;
+  const scratch = roundUp(og, MR) * KC_MAX * 4 + STRIP_BYTES + TMP_BYTES + NR * 4 + cg * paddedPlane(p) * 4;
+  const fields = { ...p, x: xPtr, dy: dyPtr, partials: partPtr, imagesPerPartial: bc, chunk, chunks, kc: blockFor(P) };
+  pool.run(convBackwardWeight, fields, { tasks: p.groups * chunks * nbc, scratchBytes: scratch, threads });
+  // add the partial sums in a fixed order
+  const part = new Float32Array(pool.memory.buffer, partPtr, nbc * wSize);
+  if (nbc === 1) {
+    out.set(part.subarray(0, wSize));
+    return;
+  }
+  for (let i = 0; i < wSize; i++) {
+    let s = 0;
+    for (let j = 0; j < nbc; j++) s += part[j * wSize + i];
+    out[i] = s;
+  }
+}
+
+/** Task: weight-gradient columns [j0, j0+chunk) of one group, summed over one chunk of images. */
+function backwardWeightTask(f: JobFields<typeof BACKWARD_WEIGHT_FIELDS>, t: number, ctx: ThreadCtx): void {
+  const groups = f.groups, cg = f.c / groups, og = f.cOut / groups;
+  const khw = f.kh * f.kw, K = cg * khw, P = f.outH * f.outW, plane = f.h * f.w;
+  const nChunk = f.chunks, chunk = f.chunk, bc = f.imagesPerPartial, n = f.n;
+  const nbc = Math.ceil(n / bc);
+  const g = Math.floor(t / (nChunk * nbc)), kci = Math.floor(t / nbc) % nChunk, bci = t % nbc;
+  const j0 = kci * chunk, nk = Math.min(chunk, K - j0);
+  const ogPad = roundUp(og, MR);
+  const kcMax = f.kc;
+  const packedDy = scratchOf(ctx), strip = packedDy + ogPad * KC_MAX * 4, tmp = strip + STRIP_BYTES, tab = tmp + TMP_BYTES, xpad = tab + NR * 4;
+  const wasm = ctx.wasm;
+  setGeom(ctx, f);
+  const part = f.partials + 4 * (bci * f.cOut * K + g * og * K + j0);
+  let first = true;
+  for (let b = bci * bc; b < Math.min(n, (bci + 1) * bc); b++) {
+    wasm.padImage(f.x + 4 * (b * f.c + g * cg) * plane, cg, xpad);
+    const dyg = f.dy + 4 * (b * f.cOut + g * og) * P;
+    for (let p0 = 0; p0 < P; p0 += kcMax) {
+      const kc = Math.min(kcMax, P - p0);
+      wasm.packA(dyg + 4 * p0, P, 1, og, kc, packedDy);
+      for (let j = 0; j < nk; j += NR) {
+        const cols = Math.min(NR, nk - j);
+        wasm.packIm2colT(xpad, j0 + j, cols, p0, kc, strip, tab);
+        wasm.macro(og, cols, kc, packedDy, strip, part + 4 * j, K, first ? 0 : 1, tmp);
+      }
+      first = false;
+    }
+  }
+}
+
+const BACKWARD_WEIGHT_FIELDS = { ...GEOMETRY, ...SPLIT, x: "int", dy: "int", partials: "int", imagesPerPartial: "int" } as const;
+const convBackwardWeight = defineJob({ name: "conv2d: weight gradient", fields: BACKWARD_WEIGHT_FIELDS, run: backwardWeightTask });

@@ -1,0 +1,107 @@
+// Loading the WebAssembly kernels (built from wasm/ into dist/backend/cpu/kernels-*.wasm): probing
+// the engine, compiling the module once and instantiating it on each thread over the shared memory.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { distPath } from "../../paths";
+import { setFlagsFromString } from "node:v8";
+
+// Minimal typings for the WebAssembly JavaScript API, which neither the ES2022 lib nor
+// @types/node 20 declare. Only what this backend uses.
+export interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(deltaPages: number): number;
+}
+
+/** A compiled module (opaque; can be sent to workers). */
+export interface WasmModule {
+  readonly __wasmModule?: never;
+}
+
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+}
+
+/** The engine's WebAssembly object, or undefined where there is none. */
+export const wasmApi: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+
+/**
+ * The functions exported by the WebAssembly kernels (lib/backend/cpu/wasm). Pointers are byte
+ * addresses. Each kernel family declares the functions it calls next to where it calls them
+ * (`declare module "../wasm-loader" { interface WasmExports { ... } }` in kernels/*.ts).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface WasmExports {}
+
+/** Largest memory: 2 GiB keeps every byte address a positive i32. */
+export const MAX_PAGES = 32768;
+
+/** The folder holding the built worker.js and kernels-*.wasm. */
+export function builtDir(): string {
+  // compiled library: this file is dist/backend/cpu/wasm-loader.js, next to them
+  if (existsSync(join(__dirname, "worker.js"))) return __dirname;
+  // running from the TypeScript sources (vitest, tsx): use the package's dist/
+  return distPath("backend", "cpu");
+}
+
+export const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+
+/**
+ * Whether this V8 needs RELAXED_FLAG: relaxed SIMD ships enabled from V8 11.4 (Node 22), and newer
+ * V8s (Node 26) no longer know the flag and print "unrecognized flag" when it is set.
+ */
+export function relaxedNeedsFlag(v8: string = process.versions.v8): boolean {
+  const [major, minor] = v8.split(".").map(Number);
+  return major < 11 || (major === 11 && minor < 4);
+}
+
+/** The compiled WebAssembly module and whether it uses relaxed SIMD. */
+export interface CompiledKernels {
+  module: WasmModule;
+  relaxed: boolean;
+}
+
+/**
+ * Probe the engine and compile the kernels: relaxed SIMD if possible, plain SIMD otherwise.
+ * Returns a reason string when the fast backend cannot run here.
+ */
+export function loadKernels(dir = builtDir()): CompiledKernels | string {
+  if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined" || !wasmApi) {
+    return "this JavaScript engine lacks SharedArrayBuffer, Atomics or WebAssembly";
+  }
+  try {
+    new wasmApi.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch {
+    return "WebAssembly threads (shared memory) are not supported";
+  }
+  const relaxedPath = join(dir, "kernels-relaxed.wasm");
+  const simdPath = join(dir, "kernels-simd.wasm");
+  if (!existsSync(simdPath)) return `the WebAssembly kernels are not built (missing ${simdPath}; run "npm run build")`;
+  // Compile with the optimizing compiler up front: with V8's default tiering every thread would run
+  // slow baseline code for its first dozen calls. The flag is put back right after compiling.
+  setFlagsFromString("--no-wasm-dynamic-tiering");
+  try {
+    // GRADWORK_RELAXED_SIMD=0 forces the plain-SIMD kernels (to test that path)
+    if (process.env.GRADWORK_RELAXED_SIMD !== "0") {
+      try {
+        if (relaxedNeedsFlag()) setFlagsFromString(RELAXED_FLAG);
+        return { module: new wasmApi.Module(readFileSync(relaxedPath)), relaxed: true };
+      } catch {
+        // no relaxed SIMD in this engine: plain SIMD below
+      }
+    }
+    try {
+      return { module: new wasmApi.Module(readFileSync(simdPath)), relaxed: false };
+    } catch (e) {
+      return `WebAssembly SIMD is not supported (${(e as Error).message})`;
+    }
+  } finally {
+    setFlagsFromString("--wasm-dynamic-tiering");
+  }
+}
+
+export function instantiate(module: WasmModule, memory: WasmMemory): WasmExports {
+  return new wasmApi!.Instance(module, { env: { memory } }).exports as WasmExports;
+}
