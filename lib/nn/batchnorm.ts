@@ -130,7 +130,7 @@ abstract class BatchNormBase extends Module {
     const rv = tracking ? this.getBuffer("running_var") : null;
     if (this.training && tracking) {
       const nb = this.getBuffer("num_batches_tracked");
-      nb.storage[nb.offset] += 1;
+      noGrad(() => nb.copy_(add(nb, 1))); // through the ops, like the running statistics
     }
     return batchNorm(x, rm, rv, this.weight, this.bias, this.training || !tracking, this.momentum, this.eps);
   }
