@@ -76,13 +76,15 @@ export function targets(get: Lookup, allT: number): Target[] {
   const one = g("gradwork", "vgg-b64", 1);
   const two = g("gradwork", "vgg-b64", 2);
   const speedup = one && two ? two / one : undefined;
-  const peak = (f: Framework) => {
-    const ms = [...new Set([1, allT])].map((t) => get(f, "vgg-b64", t)?.result?.peakMB ?? undefined).filter((x): x is number => x !== undefined);
-    return ms.length ? Math.max(...ms) : undefined;
-  };
-  const gwPeak = peak("gradwork");
-  const torchPeak = peak("pytorch");
-  const memRatio = gwPeak !== undefined && torchPeak !== undefined && torchPeak > 0 ? gwPeak / torchPeak : undefined;
+  // the worst of the per-thread-count ratios (each against PyTorch at the same thread count)
+  const memRatios = [...new Set([1, allT])]
+    .map((t) => {
+      const a = get("gradwork", "vgg-b64", t)?.result?.peakMB ?? undefined;
+      const b = get("pytorch", "vgg-b64", t)?.result?.peakMB ?? undefined;
+      return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+    })
+    .filter((x): x is number => x !== undefined);
+  const memRatio = memRatios.length ? Math.max(...memRatios) : undefined;
   return [
     ratioTarget("gemm1024", allT, 0.45, "GEMM 1024"),
     ratioTarget("conv", allT, 0.8, "conv 3×3 fwd+bwd"),
