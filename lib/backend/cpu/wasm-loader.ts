@@ -57,6 +57,18 @@ export function relaxedNeedsFlag(v8: string = process.versions.v8): boolean {
   return major < 11 || (major === 11 && minor < 4);
 }
 
+/** V8's Turboshaft pipeline for WebAssembly, behind a flag in V8 12 (Node 22), the default from V8 13 (Node 24). */
+export const TURBOSHAFT_FLAG = "--turboshaft-wasm";
+
+/**
+ * Whether to compile the kernels with TURBOSHAFT_FLAG: on V8 12 (Node 22) it doubles the GEMM and conv
+ * kernels' speed (it is most of why Node 24 and 26 are faster than 20 and 22); V8 13+ uses it anyway,
+ * and V8 11 (Node 20) crashes with it. GRADWORK_TURBOSHAFT_WASM=0 turns it off.
+ */
+export function turboshaftNeedsFlag(v8: string = process.versions.v8): boolean {
+  return Number(v8.split(".")[0]) === 12 && process.env.GRADWORK_TURBOSHAFT_WASM !== "0";
+}
+
 /** The compiled WebAssembly module and whether it uses relaxed SIMD. */
 export interface CompiledKernels {
   module: WasmModule;
@@ -82,6 +94,8 @@ export function loadKernels(dir = builtDir()): CompiledKernels | string {
   // Compile with the optimizing compiler up front: with V8's default tiering every thread would run
   // slow baseline code for its first dozen calls. The flag is put back right after compiling.
   setFlagsFromString("--no-wasm-dynamic-tiering");
+  // Left on: V8 compiles some functions lazily, at their first call.
+  if (turboshaftNeedsFlag()) setFlagsFromString(TURBOSHAFT_FLAG);
   try {
     // GRADWORK_RELAXED_SIMD=0 forces the plain-SIMD kernels (to test that path)
     if (process.env.GRADWORK_RELAXED_SIMD !== "0") {
