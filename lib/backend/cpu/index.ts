@@ -89,6 +89,8 @@ export interface CpuBackendInfo {
   memoryBytes: number;
   simd: boolean;
   relaxedSimd: boolean;
+  /** V8 compiler flags the kernels were compiled with (e.g. "--experimental-wasm-revectorize"). */
+  v8Flags: string[];
   /** Why the reference kernels run instead of the fast ones, or null. */
   fallbackReason: string | null;
 }
@@ -121,6 +123,7 @@ export function cpuBackendInfo(): CpuBackendInfo {
     memoryBytes: s.memoryBytes,
     simd: p !== null,
     relaxedSimd: p?.kernels.relaxed ?? false,
+    v8Flags: p?.kernels.v8Flags ?? [],
     fallbackReason: unavailable,
   };
 }
