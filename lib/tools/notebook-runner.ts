@@ -214,6 +214,9 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
     [
       "-m", "nbconvert", `--config=${config}`, "--to", "notebook", "--execute", "--allow-errors",
       `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`, `--ExecutePreprocessor.timeout=${opts.timeoutSec}`,
+      // nbclient waits 60 s for a new kernel by default: on 2 busy cores (the test suite's other
+      // workers) the kernel's start-up can take longer, and the run failed with "Kernel didn't respond"
+      `--ExecutePreprocessor.startup_timeout=${Math.max(60, Math.min(240, opts.timeoutSec))}`,
       "--output-dir", nbDir, file,
     ],
     { cwd: path.dirname(file), timeoutSec: opts.timeoutSec, env },
