@@ -10,14 +10,26 @@
 // a kernel call may go beyond it and is given back at the next call. A tensor's block is freed
 // when its Float32Array is garbage: a FinalizationRegistry reports that when the event loop turns
 // (`fit`, the DataLoader's `for await` and notebook cells all yield). A synchronous loop never lets
-// it turn, so when the tensors reach the limit the heap reads a WeakRef of each tensor's array after
-// a garbage collection (liveness.ts explains how that works within one job) and frees the blocks of
-// the dead ones; that costs a full collection, so it is rate-limited to about a tenth of the time. If a request still does
-// not fit, the backend falls back to an ordinary (copied) array: correct, only slower.
+// it turn, so the heap also reads a WeakRef of each tensor's array after a garbage collection
+// (liveness.ts explains how that works within one job) and frees the blocks of the dead ones: a
+// "sweep". Where a minor (young-generation) collection clears WeakRefs (V8 14, Node 26) it sweeps
+// after every NURSERY_BYTES of new tensors, so that a step reuses the blocks the previous one
+// freed, still mapped and partly in cache, instead of fresh pages the OS must map and zero first
+// (the chapter ConvNet spent ~3 ms of a ~20 ms step in page faults, a VGG step at batch 64 more,
+// until the heap reached its limit of up to 1 GiB). A full collection, which also finds the tensors
+// that outlived a minor one (a step's activations), runs once the tensors have grown by
+// FULL_SLACK_BYTES since the last one, and when the heap is full, rate-limited to about a tenth of
+// the time. If a request still does not fit, the backend falls back to an ordinary (copied) array:
+// correct, only slower.
 // The memory itself never shrinks (WebAssembly memories cannot).
 import { ARENA_START } from "../threads/control";
 import { MAX_PAGES, type WasmMemory } from "../wasm-loader";
-import { clearKeptObjects, requestCollection } from "./liveness";
+import { clearKeptObjects, minorCollectionClearsWeakRefs, requestCollection } from "./liveness";
+
+/** New tensor bytes between two minor sweeps (at most a quarter of the limit). */
+export const NURSERY_BYTES = 8 * 2 ** 20;
+/** Growth of the tensors since the last full sweep that calls for the next one (at most half the limit). */
+export const FULL_SLACK_BYTES = 256 * 2 ** 20;
 
 /** Largest heap: the whole 2 GiB memory. */
 export const MAX_BYTES = MAX_PAGES * 65536;
@@ -55,6 +67,9 @@ export interface HeapStats {
   /** Times the heap asked V8 which tensors are still alive (a full loop that never awaits), and their total milliseconds. */
   sweeps: number;
   sweepMs: number;
+  /** Of those sweeps, the ones that needed only a minor (young-generation) collection. */
+  minorSweeps: number;
+  minorSweepMs: number;
 }
 
 export class Heap {
@@ -83,6 +98,11 @@ export class Heap {
   private sweepMs = 0;
   private lastSweepEnd = -Infinity;
   private lastSweepMs = 0;
+  /** Tensor bytes handed out since the last sweep, and tensor bytes left by the last full sweep. */
+  private newBytes = 0;
+  private liveAfterFull = 0;
+  private minorSweeps = 0;
+  private minorSweepMs = 0;
   /** False where liveness.ts cannot work: then only the registry frees tensors. */
   private canSweep = true;
   /** Tensor bytes in use at which the next garbage collection is requested. */
@@ -135,6 +155,7 @@ export class Heap {
     if (soft) {
       this.tensorBlocks.set(addr, NO_TOKEN); // floats() puts the array's unregister token here
       this.tensorBytes += cls;
+      this.newBytes += cls;
     }
     return { addr, fresh };
   }
@@ -218,7 +239,10 @@ export class Heap {
    * array is garbage collected; null when the heap is at its limit.
    */
   floats(size: number, uninitialized = false): Float32Array | null {
-    if (this.limitBytes > 0 && this.tensorBytes > this.collectAt) this.collect();
+    if (this.limitBytes > 0) {
+      if (this.canSweep && this.newBytes >= this.nurseryBytes()) this.sweepNursery();
+      else if (!this.canSweep && this.tensorBytes > this.collectAt) this.collect();
+    }
     let b = this.block(size * 4, true);
     if (!b && this.limitBytes > 0 && sizeClass(size * 4) <= this.limitBytes) {
       // full: the tensors of a loop that never awaits may all be dead already; find out (rate-limited)
@@ -240,15 +264,35 @@ export class Heap {
     return arr;
   }
 
-  /** At most about a tenth of the time goes into sweeps. */
+  /** At most about a tenth of the time goes into full sweeps. */
   private sweepDue(): boolean {
     return performance.now() - this.lastSweepEnd >= 9 * this.lastSweepMs;
   }
 
+  /** New tensor bytes between two sweeps: a nursery where minor sweeps work, else the full-sweep slack. */
+  private nurseryBytes(): number {
+    if (!minorCollectionClearsWeakRefs()) return this.fullSlack();
+    return Math.max(2 ** 20, Math.min(NURSERY_BYTES, this.limitBytes / 4));
+  }
+
+  private fullSlack(): number {
+    return Math.max(2 ** 20, Math.min(FULL_SLACK_BYTES, this.limitBytes / 2));
+  }
+
+  /**
+   * A nursery's worth of new tensors since the last sweep: find the dead ones with a minor
+   * collection (where it clears WeakRefs), and with a full one when the heap kept growing.
+   */
+  private sweepNursery(): void {
+    if (minorCollectionClearsWeakRefs()) this.sweep("minor");
+    if (this.tensorBytes > this.liveAfterFull + this.fullSlack() && this.sweepDue()) this.sweep("full");
+    this.newBytes = 0;
+  }
+
   /** Free the blocks of tensors whose arrays are garbage, synchronously (see liveness.ts). */
-  private sweep(): void {
+  private sweep(kind: "full" | "minor" = "full"): void {
     const t0 = performance.now();
-    if (!clearKeptObjects() || !requestCollection()) {
+    if (!clearKeptObjects() || !requestCollection(kind)) {
       this.canSweep = false;
       this.collect();
       return;
@@ -260,9 +304,17 @@ export class Heap {
     }
     this.collections++;
     this.sweeps++;
+    this.newBytes = 0;
+    const ms = performance.now() - t0;
+    this.sweepMs += ms;
+    if (kind === "minor") {
+      this.minorSweeps++;
+      this.minorSweepMs += ms;
+      return;
+    }
     this.lastSweepEnd = performance.now();
-    this.lastSweepMs = this.lastSweepEnd - t0;
-    this.sweepMs += this.lastSweepMs;
+    this.lastSweepMs = ms;
+    this.liveAfterFull = this.tensorBytes;
   }
 
   /** Byte address of element 0 of `arr` when it lives in this memory, else -1. */
@@ -278,6 +330,6 @@ export class Heap {
   }
 
   stats(): HeapStats {
-    return { usedBytes: this.used, reservedBytes: this.highWater - ARENA_START, limitBytes: this.limitBytes, tensors: this.tensors, fallbacks: this.fallbacks, collections: this.collections, reclaims: this.reclaims, tensorBytes: this.tensorBytes, sweeps: this.sweeps, sweepMs: this.sweepMs };
+    return { usedBytes: this.used, reservedBytes: this.highWater - ARENA_START, limitBytes: this.limitBytes, tensors: this.tensors, fallbacks: this.fallbacks, collections: this.collections, reclaims: this.reclaims, tensorBytes: this.tensorBytes, sweeps: this.sweeps, sweepMs: this.sweepMs, minorSweeps: this.minorSweeps, minorSweepMs: this.minorSweepMs };
   }
 }
