@@ -13,6 +13,14 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${RESULT_MARK}${JSON.stringify(mod.benchKernels(opts))}\n`);
     process.exit(0);
   }
+  if (arg === "--simd-peak") {
+    // its own process: gradwork (which turns on V8's 256-bit revectorizer) is not loaded here
+    const opts = JSON.parse(process.argv[3] ?? "{}") as { repeats: number; threads: number[] };
+    const { measureSimdPeak } = await import("./simd-peak");
+    process.stdout.write(`\n${READY_MARK}\n`);
+    process.stdout.write(`\n${RESULT_MARK}${JSON.stringify(await measureSimdPeak(opts))}\n`);
+    process.exit(0);
+  }
   const req = JSON.parse(arg) as ChildRequest;
   const ready = () => process.stdout.write(`\n${READY_MARK}\n`);
   let result: ChildResult;

@@ -42,6 +42,12 @@ export function progressLine(m: Measurement, w: Workload): string {
   return `${head} FAILED: ${m.error}`;
 }
 
+/** The 128-bit SIMD peak at one thread count (bench/simd-peak.ts). */
+export interface SimdPeakRow {
+  threads: number;
+  gflops: number;
+}
+
 export type Lookup = (f: Framework, workload: string, threads: number) => Measurement | undefined;
 
 export interface Target {
@@ -61,7 +67,7 @@ export interface Target {
  * @example
  * targets(get, 2).filter((t) => t.ok === false).map((t) => t.label);
  */
-export function targets(get: Lookup, allT: number): Target[] {
+export function targets(get: Lookup, allT: number, simdPeak?: SimdPeakRow[]): Target[] {
   const g = (f: Framework, id: string, t = allT) => cellValue(get(f, id, t));
   const vsTorch = (id: string, t: number) => {
     const a = g("gradwork", id, t);
@@ -85,8 +91,13 @@ export function targets(get: Lookup, allT: number): Target[] {
     })
     .filter((x): x is number => x !== undefined);
   const memRatio = memRatios.length ? Math.max(...memRatios) : undefined;
+  // GEMM 1024 as a share of the machine's 128-bit SIMD peak at the same thread count (bench/simd-peak.ts)
+  const peak = simdPeak?.find((r) => r.threads === allT)?.gflops;
+  const gemm = g("gradwork", "gemm1024", allT);
+  const ofPeak = peak && gemm !== undefined ? gemm / peak : undefined;
   return [
     ratioTarget("gemm1024", allT, 0.45, "GEMM 1024"),
+    { label: `GEMM 1024 ≥ 70 % of the 128-bit SIMD peak (${allT}T)`, short: `≥ 70 % of SIMD peak (${allT}T)`, row: "gemm1024", value: ofPeak, ok: judge(ofPeak, (v) => v >= 0.7) },
     ratioTarget("conv", allT, 0.8, "conv 3×3 fwd+bwd"),
     ratioTarget("convnet-b8", allT, 0.5, "chapter ConvNet train b8"),
     ratioTarget("convnet-b64", allT, 0.6, "chapter ConvNet train b64"),
@@ -108,7 +119,7 @@ const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined
  * @example
  * console.log(summaryTable(get, [1, 2], ["pytorch", "tfjs"], ["gemm1024"]));
  */
-export function summaryTable(get: Lookup, threads: number[], peers: Framework[], ids: string[]): string {
+export function summaryTable(get: Lookup, threads: number[], peers: Framework[], ids: string[], simdPeak?: SimdPeakRow[]): string {
   const multi = peers.includes("pytorch");
   const single = peers.filter((p) => p !== "pytorch");
   const head = ["workload", "unit", ...threads.map((t) => `gradwork ${t}T`)];
@@ -116,7 +127,7 @@ export function summaryTable(get: Lookup, threads: number[], peers: Framework[],
   for (const p of single) head.push(`${NAMES[p]} 1T`, `gw 1T/${NAMES[p]}`);
   head.push("target", "met");
   const allT = threads[threads.length - 1];
-  const tg = targets(get, allT);
+  const tg = targets(get, allT, simdPeak);
   const targetsOf = (row: string) => tg.filter((t) => t.row === row);
   const rows: string[][] = [];
   for (const id of ids) {

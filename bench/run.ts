@@ -6,8 +6,8 @@ import { availableParallelism, loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseOptions, type BenchOptions } from "./options";
 import type { ChildRequest, Framework } from "./protocol";
-import { cellValue, fmt, NAMES, progressLine, summaryTable, targets, type Lookup } from "./report";
-import { PYTHON, runChild, runKernelsChild, type Measurement } from "./spawn";
+import { cellValue, fmt, NAMES, progressLine, summaryTable, targets, type Lookup, type SimdPeakRow } from "./report";
+import { PYTHON, runChild, runKernelsChild, runSimdPeakChild, type Measurement } from "./spawn";
 
 interface PeerStatus {
   framework: Framework;
@@ -88,6 +88,20 @@ async function kernelSection(opts: BenchOptions): Promise<unknown> {
   return r;
 }
 
+/** The 128-bit SIMD peak of this machine (bench/simd-peak.ts), printed beside GEMM's GFLOP/s. */
+async function simdPeakSection(opts: BenchOptions): Promise<{ fma: boolean; rows: SimdPeakRow[] } | null> {
+  if (!opts.workloads.some((w) => w.group === "gemm")) return null;
+  const p = await runSimdPeakChild({ repeats: opts.quick ? 3 : 7, threads: opts.threads }, { startupS: 90, afterReadyS: 120 });
+  const r = p.result as { fma: boolean; rows: SimdPeakRow[] } | undefined;
+  if (!r || !Array.isArray(r.rows)) {
+    console.log(`\nbench/simd-peak.ts failed: ${p.error ?? "unexpected result shape"}`);
+    return null;
+  }
+  console.log(`\n128-bit WebAssembly SIMD peak (bench/simd-peak.ts: f32x4 ${r.fma ? "fused multiply-adds" : "multiplies and adds"}, 12 independent accumulators, no memory traffic, no 256-bit revectorization; medians):`);
+  for (const row of r.rows) console.log(`- ${row.threads}T: ${fmt(row.gflops)} GFLOP/s`);
+  return r;
+}
+
 async function main(): Promise<void> {
   let opts: BenchOptions;
   try {
@@ -145,6 +159,7 @@ async function main(): Promise<void> {
   }
 
   const kernels = await kernelSection(opts);
+  const simdPeak = await simdPeakSection(opts);
 
   const get: Lookup = (f, id, t) => results.find((m) => m.framework === f && m.workload === id && m.threads === t);
   const notes = new Map<string, Set<string>>();
@@ -160,8 +175,8 @@ async function main(): Promise<void> {
 
   const allT = opts.threads[opts.threads.length - 1];
   console.log("\n## Summary (medians)\n");
-  console.log(summaryTable(get, opts.threads, active, opts.workloads.map((w) => w.id)));
-  const tg = targets(get, allT);
+  console.log(summaryTable(get, opts.threads, active, opts.workloads.map((w) => w.id), simdPeak?.rows));
+  const tg = targets(get, allT, simdPeak?.rows);
   console.log("\n## Targets (gradwork)\n");
   for (const t of tg) console.log(`- ${t.label}: ${fmt(t.value)} → ${t.ok === undefined ? "not measured" : t.ok ? "met" : "NOT met"}`);
   if (gwBackends.includes("reference")) console.log("  (measured on the reference backend: the targets are for the cpu backend)");
@@ -188,6 +203,7 @@ async function main(): Promise<void> {
     peers,
     measurements: results,
     kernels,
+    simdPeak,
     targets: tg,
     wallS: (Date.now() - started) / 1000,
   };

@@ -119,6 +119,19 @@ export async function runKernelsChild(opts: { repeats: number; sizes: number[]; 
   return result !== undefined ? { result } : { error: failure(f, limits) };
 }
 
+/**
+ * Run bench/simd-peak.ts in a child process: the 128-bit SIMD peak GFLOP/s at each thread count.
+ *
+ * @example
+ * const p = await runSimdPeakChild({ repeats: 5, threads: [1, 2] }, { startupS: 90, afterReadyS: 60 });
+ */
+export async function runSimdPeakChild(opts: { repeats: number; threads: number[] }, limits: Limits): Promise<{ result?: unknown; error?: string }> {
+  const args = [...process.execArgv, join(__dirname, "child.ts"), "--simd-peak", JSON.stringify(opts)];
+  const f = await spawnLimited(process.execPath, args, process.env, limits);
+  const result = resultOf<unknown>(f.out);
+  return result !== undefined ? { result } : { error: failure(f, limits) };
+}
+
 /** PyTorch's environment: OpenBLAS gets as many threads as asked for GEMM (it ignores torch.set_num_threads), else 1. */
 function torchEnv(req: ChildRequest): NodeJS.ProcessEnv {
   const blas = req.workload.group === "gemm" ? String(req.threads) : "1";
