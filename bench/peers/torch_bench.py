@@ -13,6 +13,8 @@ import statistics
 import sys
 import time
 
+from torch_models import conv_net, vgg_net
+
 READY_MARK = "@@BENCH_READY@@"
 RESULT_MARK = "@@BENCH_RESULT@@"
 CONV = dict(n=64, c=32, c_out=32, h=32, w=32, k=3, pad=1)
@@ -51,32 +53,6 @@ def measure(step, units_per_step, plan):
             step()
         samples.append(units_per_step * steps_per_run / (now() - t0))
     return dict(samples=samples, stepsPerRun=steps_per_run, cold=False)
-
-
-def conv_net(nn):
-    return nn.Sequential(
-        nn.Conv2d(3, 3, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(3, 16, 5), nn.ReLU(), nn.AvgPool2d(2),
-        nn.Flatten(),
-        nn.Linear(400, 120), nn.ReLU(),
-        nn.Linear(120, 10),
-    )
-
-
-def vgg_net(nn, batch_norm=False):
-    """gw.train.vggNet({ batchNorm }) : BatchNorm2d after each conv when batch_norm."""
-    layers, channels = [], 3
-    for spec in (32, 32, "pool", 64, 64, "pool"):
-        if spec == "pool":
-            layers.append(nn.MaxPool2d(2))
-            continue
-        layers.append(nn.Conv2d(channels, spec, 3, padding=1))
-        if batch_norm:
-            layers.append(nn.BatchNorm2d(spec))
-        layers.append(nn.ReLU())
-        channels = spec
-    layers += [nn.Flatten(), nn.Linear(4096, 256), nn.ReLU(), nn.Linear(256, 10)]
-    return nn.Sequential(*layers)
 
 
 def make_step(torch, w):

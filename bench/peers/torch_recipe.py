@@ -22,6 +22,8 @@ import sys
 import tarfile
 import time
 
+from torch_models import vgg_net
+
 MEAN = (0.4914, 0.4822, 0.4465)
 STD = (0.247, 0.2435, 0.2616)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,18 +59,6 @@ def load(torch, archive):
     tx, ty = decode([parts["data_batch_%d.bin" % i] for i in range(1, 6)])
     vx, vy = decode([parts["test_batch.bin"]])
     return tx, ty, vx, vy
-
-
-def vgg_bn(nn):
-    layers, channels = [], 3
-    for spec in (32, 32, "pool", 64, 64, "pool"):
-        if spec == "pool":
-            layers.append(nn.MaxPool2d(2))
-            continue
-        layers += [nn.Conv2d(channels, spec, 3, padding=1), nn.BatchNorm2d(spec), nn.ReLU()]
-        channels = spec
-    layers += [nn.Flatten(), nn.Linear(4096, 256), nn.ReLU(), nn.Linear(256, 10)]
-    return nn.Sequential(*layers)
 
 
 def one_cycle(max_lr, total, pct=0.3, div=25.0, final_div=1e4):
@@ -115,7 +105,7 @@ def main():
     std = torch.tensor(STD).view(1, 3, 1, 1)
     tx = (tx - mean) / std
     vx = (vx - mean) / std
-    net = vgg_bn(torch.nn)
+    net = vgg_net(torch.nn, batch_norm=True)
     opt = torch.optim.SGD(net.parameters(), lr=a.lr, momentum=a.momentum)
     steps = math.ceil(len(ty) / a.batch_size)
     schedule = one_cycle(a.lr, a.epochs * steps)
