@@ -15,16 +15,14 @@
  * Skipped without the classic Notebook (python module `notebook` < 7) or chromium, except under CI,
  * where it fails. GRADWORK_CPU_LOAD=N adds N busy threads, as in browser.test.ts.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeKernelSpec } from "../../lib/tools/install-kernel";
 import { ROOT, findPython, isCI } from "../../lib/tools/jupyter";
 import { startCpuLoad } from "../../lib/tools/cpu-load";
 import { ARTIFACTS } from "../../lib/tools/notebook-runner";
-import { CHROMIUM, openBrowser } from "./browser";
+import { CHROMIUM, openNotebookUi, type NotebookUi } from "./browser";
 
 const NOTEBOOK = "05-cifar10.ipynb";
 /**
@@ -48,17 +46,6 @@ function classicNotebookPython(): string | null {
   return Number((r.stdout ?? "").trim().split(".")[0]) < 7 ? python : null;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
 /** The notebook with the ConvNet's quick-mode training made long (STOP_EPOCHS, STOP_IMAGES). */
 function longTrainingCopy(source: string): string {
   const nb = JSON.parse(fs.readFileSync(source, "utf8")) as { cells: Array<{ source: string[] | string }> };
@@ -79,19 +66,11 @@ const python = classicNotebookPython();
 const haveChromium = fs.existsSync(CHROMIUM);
 const missing = [python ? "" : "the classic Jupyter Notebook (python module notebook < 7)", haveChromium ? "" : `chromium (${CHROMIUM})`].filter(Boolean);
 
-let server: ChildProcess | null = null;
-let closeBrowser: (() => Promise<void>) | null = null;
+let ui: NotebookUi | null = null;
 let load: ReturnType<typeof startCpuLoad> | null = null;
 afterAll(async () => {
-  await closeBrowser?.();
+  await ui?.close();
   await load?.stop();
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, "SIGTERM"); // the server and its kernels
-    } catch {
-      server.kill("SIGTERM");
-    }
-  }
 });
 
 if (missing.length > 0 && !isCI()) {
@@ -104,80 +83,44 @@ if (missing.length > 0 && !isCI()) {
       expect(missing, "CI is set, so the classic Notebook and chromium are required").toEqual([]);
       const loadThreads = Number(process.env.GRADWORK_CPU_LOAD ?? 0);
       if (loadThreads > 0) load = startCpuLoad(loadThreads);
-      const jupyterPath = path.join(ARTIFACTS, "stop-ui-jupyter");
-      writeKernelSpec(jupyterPath);
-      // A copy in a folder of its own (with the exercises beside it, as in notebooks/), so the
-      // student's notebook is never saved over and other tests never see the copy.
-      const dir = path.join(ARTIFACTS, "stop-ui-notebook");
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.mkdirSync(dir, { recursive: true });
-      fs.symlinkSync(path.join(ROOT, "exercises"), path.join(dir, "exercises"));
-      fs.writeFileSync(path.join(dir, NOTEBOOK), longTrainingCopy(path.join(ROOT, "notebooks", NOTEBOOK)));
-      const port = await freePort();
-      const token = `gw${Date.now()}`;
-      server = spawn(python!, ["-m", "notebook", "--no-browser", "--allow-root", `--port=${port}`, "--ip=127.0.0.1", `--NotebookApp.token=${token}`], {
-        cwd: dir,
-        env: { ...process.env, JUPYTER_PATH: jupyterPath, GRADWORK_QUICK: "1", PYDEVD_DISABLE_FILE_VALIDATION: "1" },
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: true,
-      });
-      let log = "";
-      server.stdout!.on("data", (d) => (log += d));
-      server.stderr!.on("data", (d) => (log += d));
       const t0 = Date.now();
       const phase: Record<string, number> = {};
-      try {
-        const browser = await openBrowser();
-        closeBrowser = browser.close;
-        const page = await browser.context.newPage();
-        const url = `http://127.0.0.1:${port}/notebooks/${NOTEBOOK}?token=${token}`;
-        const deadline = Date.now() + 60_000;
-        for (;;) {
-          try {
-            await page.goto(url, { timeout: 10_000 });
-            break;
-          } catch (e) {
-            if (Date.now() > deadline) throw new Error(`the Notebook server did not answer: ${(e as Error).message}\n${log}`);
-            await new Promise((r) => setTimeout(r, 1000));
-          }
-        }
-        await page.waitForFunction(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.(), null, { timeout: 120_000 }).catch((e) => {
-          throw new Error(`the kernel did not connect: ${e.message}\n${log.slice(-3000)}`);
+      ui = await openNotebookUi({ name: "stop-ui", python: python!, file: NOTEBOOK, notebook: longTrainingCopy(path.join(ROOT, "notebooks", NOTEBOOK)) });
+      const page = ui.page, log = ui.log;
+      phase.connected = Date.now() - t0;
+      // Run every cell up to and including the ConvNet's training (the cell calling trainLive("ConvNet", ...)).
+      const trainIndex: number = await page.evaluate(() => {
+        const nb = (globalThis as any).Jupyter.notebook;
+        const i = nb.get_cells().findIndex((c: any) => c.cell_type === "code" && /trainLive\(\s*"ConvNet"/.test(c.get_text()));
+        if (i > 0) nb.execute_cell_range(0, i + 1);
+        return i;
+      });
+      expect(trainIndex, `no cell of ${NOTEBOOK} calls trainLive("ConvNet", ...)`).toBeGreaterThan(0);
+      const outputs = (i: number) => JSON.stringify((globalThis as any).Jupyter.notebook.get_cell(i).output_area.outputs);
+      // Evidence that training runs: the page shows at least 5 steps of epoch 1 (the kernel is further on).
+      const progress = /epoch 1\/\d+ \[[#.]+\]\s+\d+%\s+(\d+)\/(\d+)/;
+      await page
+        .waitForFunction(({ i, re }) => Number(new RegExp(re).exec(JSON.stringify((globalThis as any).Jupyter.notebook.get_cell(i).output_area.outputs))?.[1] ?? 0) >= 5, { i: trainIndex, re: progress.source }, { timeout: 480_000, polling: 250 })
+        .catch(async (e) => {
+          throw new Error(`training did not show progress: ${e.message}\ntraining cell: ${(await page.evaluate(outputs, trainIndex)).slice(-2000)}\n${log().slice(-2000)}`);
         });
-        phase.connected = Date.now() - t0;
-        // Run every cell up to and including the ConvNet's training (the cell calling trainLive("ConvNet", ...)).
-        const trainIndex: number = await page.evaluate(() => {
-          const nb = (globalThis as any).Jupyter.notebook;
-          const i = nb.get_cells().findIndex((c: any) => c.cell_type === "code" && /trainLive\(\s*"ConvNet"/.test(c.get_text()));
-          if (i > 0) nb.execute_cell_range(0, i + 1);
-          return i;
-        });
-        expect(trainIndex, `no cell of ${NOTEBOOK} calls trainLive("ConvNet", ...)`).toBeGreaterThan(0);
-        const outputs = (i: number) => JSON.stringify((globalThis as any).Jupyter.notebook.get_cell(i).output_area.outputs);
-        // Evidence that training runs: the page shows at least 5 steps of epoch 1 (the kernel is further on).
-        const progress = /epoch 1\/\d+ \[[#.]+\]\s+\d+%\s+(\d+)\/(\d+)/;
-        await page
-          .waitForFunction(({ i, re }) => Number(new RegExp(re).exec(JSON.stringify((globalThis as any).Jupyter.notebook.get_cell(i).output_area.outputs))?.[1] ?? 0) >= 5, { i: trainIndex, re: progress.source }, { timeout: 480_000, polling: 250 })
-          .catch(async (e) => {
-            throw new Error(`training did not show progress: ${e.message}\ntraining cell: ${(await page.evaluate(outputs, trainIndex)).slice(-2000)}\n${log.slice(-2000)}`);
-          });
-        phase.training = Date.now() - t0;
-        // The toolbar's Stop button. force: the live figures redraw all the time, so the page is never
-        // "stable" for playwright.
-        const clickedAt = Date.now();
-        await page.click('button[data-jupyter-action="jupyter-notebook:interrupt-kernel"]', { force: true });
-        // The cell is done when its last output, the table of epochs, has appeared (tslab reports
-        // "idle" after every request, so the kernel indicator is no guide while a cell runs).
-        const done = (i: number) => JSON.stringify((globalThis as any).Jupyter.notebook.get_cell(i).output_area.outputs).includes("ConvNet on ");
-        await page.waitForFunction(done, trainIndex, { timeout: 120_000, polling: 200 }).catch(async (e) => {
-          throw new Error(`the training cell did not end after Stop: ${e.message}\ntraining cell: ${(await page.evaluate(outputs, trainIndex)).slice(-2000)}\n${log.slice(-2000)}`);
-        });
-        phase.stopped = Date.now() - t0;
-        // A new cell, as a student would type it.
-        const answer = await page.evaluate(async () => {
-          const nb = (globalThis as any).Jupyter.notebook;
-          const cell = nb.insert_cell_at_bottom("code");
-          cell.set_text(`gw.manualSeed(0);
+      phase.training = Date.now() - t0;
+      // The toolbar's Stop button. force: the live figures redraw all the time, so the page is never
+      // "stable" for playwright.
+      const clickedAt = Date.now();
+      await page.click('button[data-jupyter-action="jupyter-notebook:interrupt-kernel"]', { force: true });
+      // The cell is done when its last output, the table of epochs, has appeared (tslab reports
+      // "idle" after every request, so the kernel indicator is no guide while a cell runs).
+      const done = (i: number) => JSON.stringify((globalThis as any).Jupyter.notebook.get_cell(i).output_area.outputs).includes("ConvNet on ");
+      await page.waitForFunction(done, trainIndex, { timeout: 120_000, polling: 200 }).catch(async (e) => {
+        throw new Error(`the training cell did not end after Stop: ${e.message}\ntraining cell: ${(await page.evaluate(outputs, trainIndex)).slice(-2000)}\n${log().slice(-2000)}`);
+      });
+      phase.stopped = Date.now() - t0;
+      // A new cell, as a student would type it.
+      const answer = await page.evaluate(async () => {
+        const nb = (globalThis as any).Jupyter.notebook;
+        const cell = nb.insert_cell_at_bottom("code");
+        cell.set_text(`gw.manualSeed(0);
 const initial = new ConvNet();
 JSON.stringify({
   grad: gw.isGradEnabled(),
@@ -188,58 +131,54 @@ JSON.stringify({
   changed: net.parameters().some((p, k) => p.sub(initial.parameters()[k]).abs().max().item() > 0),
   backward: (() => { const x = gw.tensor([1, 2], { requiresGrad: true }); x.mul(x).sum().backward(); return x.grad!.toArray(); })(),
 })`);
-          cell.execute();
-          for (let t = 0; t < 1200; t++) {
-            await new Promise((r) => setTimeout(r, 100));
-            const res = cell.output_area.outputs.find((o: any) => o.output_type === "execute_result" || o.output_type === "error");
-            if (res) return res;
-          }
-          return { timeout: true, outputs: cell.output_area.outputs };
-        });
-        phase.checked = Date.now() - t0;
-        const trainOutputs = (await page.evaluate(outputs, trainIndex)).slice(-3000);
-        // The live figures' last redraws are plotted (the page spaces out live plotting, never drops the last).
-        const plotted = await page
-          .waitForFunction(
-            (i) => {
-              const el = (globalThis as any).Jupyter.notebook.get_cell(i).output_area.element[0];
-              const figs = [...el.querySelectorAll(".js-plotly-plot")] as any[];
-              return figs.length === 2 && figs.every((f) => f.querySelectorAll("g.trace path").length > 0) ? figs.length : false;
-            },
-            trainIndex,
-            { timeout: 15_000, polling: 250 },
-          )
-          .then(() => true, () => false);
-        await page.evaluate((i) => (globalThis as any).Jupyter.notebook.get_cell(i).output_area.element[0].scrollIntoView(), trainIndex);
-        await page.screenshot({ path: path.join(ARTIFACTS, "screenshots", "stop-ui.png"), fullPage: false }).catch(() => undefined);
-        expect(plotted, "the training cell's two live figures are drawn by plotly after Stop").toBe(true);
-        expect(answer.output_type, `the check cell gave ${JSON.stringify(answer).slice(0, 2000)}\ntraining cell: ${trainOutputs}`).toBe("execute_result");
-        const res = JSON.parse(answer.data["text/plain"]);
-        // When the server forwarded the click to the kernel (its log gives the local time of day).
-        const hms = /\[I (\d\d):(\d\d):(\d\d\.\d+) NotebookApp\] Kernel interrupted/.exec(log);
-        expect(hms, "the server never forwarded the click (no 'Kernel interrupted' in its log)").not.toBeNull();
-        const day = new Date(clickedAt);
-        let forwardedAt = new Date(day.getFullYear(), day.getMonth(), day.getDate(), +hms![1], +hms![2], 0, Number(hms![3]) * 1000).getTime();
-        if (forwardedAt < clickedAt - 12 * 3600_000) forwardedAt += 24 * 3600_000; // past midnight
-        const timing = {
-          clickToServerMs: forwardedAt - clickedAt,
-          serverToEndMs: Math.round(res.trainingEnded - forwardedAt),
-          amidSteps: res.steps % STEPS_PER_EPOCH !== 0, // else during an epoch's test pass
-        };
-        console.log(`stop-ui: ${JSON.stringify({ ...res, trainingEnded: undefined, ...timing, phases: phase })}`);
-        expect(res).toMatchObject({ grad: true, interrupted: true, changed: true, backward: [2, 4] });
-        expect(res.steps, "steps trained before Stop").toBeGreaterThanOrEqual(5);
-        expect(res.steps, `steps trained before Stop (${STOP_EPOCHS} epochs of ${STEPS_PER_EPOCH} were asked for)`).toBeLessThan(STOP_EPOCHS * STEPS_PER_EPOCH);
-        expect(timing.serverToEndMs, "training was over before Stop reached the kernel").toBeGreaterThan(0);
-        expect(timing.serverToEndMs, "milliseconds from Stop reaching the kernel to the end of training").toBeLessThan(STOP_MS);
-        expect(timing.clickToServerMs, "milliseconds from the click to the server's interrupt (the page's own lag)").toBeLessThan(CLICK_MS);
-        // the training cell ended normally (no error output) and its progress bar says so
-        expect(trainOutputs).not.toContain('"output_type":"error"');
-        expect(trainOutputs).toContain("(stopped)");
-      } finally {
-        fs.writeFileSync(path.join(ARTIFACTS, "stop-ui-server.log"), log);
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+        cell.execute();
+        for (let t = 0; t < 1200; t++) {
+          await new Promise((r) => setTimeout(r, 100));
+          const res = cell.output_area.outputs.find((o: any) => o.output_type === "execute_result" || o.output_type === "error");
+          if (res) return res;
+        }
+        return { timeout: true, outputs: cell.output_area.outputs };
+      });
+      phase.checked = Date.now() - t0;
+      const trainOutputs = (await page.evaluate(outputs, trainIndex)).slice(-3000);
+      // The live figures' last redraws are plotted (the page spaces out live plotting, never drops the last).
+      const plotted = await page
+        .waitForFunction(
+          (i) => {
+            const el = (globalThis as any).Jupyter.notebook.get_cell(i).output_area.element[0];
+            const figs = [...el.querySelectorAll(".js-plotly-plot")] as any[];
+            return figs.length === 2 && figs.every((f) => f.querySelectorAll("g.trace path").length > 0) ? figs.length : false;
+          },
+          trainIndex,
+          { timeout: 15_000, polling: 250 },
+        )
+        .then(() => true, () => false);
+      await page.evaluate((i) => (globalThis as any).Jupyter.notebook.get_cell(i).output_area.element[0].scrollIntoView(), trainIndex);
+      await page.screenshot({ path: path.join(ARTIFACTS, "screenshots", "stop-ui.png"), fullPage: false }).catch(() => undefined);
+      expect(plotted, "the training cell's two live figures are drawn by plotly after Stop").toBe(true);
+      expect(answer.output_type, `the check cell gave ${JSON.stringify(answer).slice(0, 2000)}\ntraining cell: ${trainOutputs}`).toBe("execute_result");
+      const res = JSON.parse(answer.data["text/plain"]);
+      // When the server forwarded the click to the kernel (its log gives the local time of day).
+      const hms = /\[I (\d\d):(\d\d):(\d\d\.\d+) NotebookApp\] Kernel interrupted/.exec(log());
+      expect(hms, "the server never forwarded the click (no 'Kernel interrupted' in its log)").not.toBeNull();
+      const day = new Date(clickedAt);
+      let forwardedAt = new Date(day.getFullYear(), day.getMonth(), day.getDate(), +hms![1], +hms![2], 0, Number(hms![3]) * 1000).getTime();
+      if (forwardedAt < clickedAt - 12 * 3600_000) forwardedAt += 24 * 3600_000; // past midnight
+      const timing = {
+        clickToServerMs: forwardedAt - clickedAt,
+        serverToEndMs: Math.round(res.trainingEnded - forwardedAt),
+        amidSteps: res.steps % STEPS_PER_EPOCH !== 0, // else during an epoch's test pass
+      };
+      console.log(`stop-ui: ${JSON.stringify({ ...res, trainingEnded: undefined, ...timing, phases: phase })}`);
+      expect(res).toMatchObject({ grad: true, interrupted: true, changed: true, backward: [2, 4] });
+      expect(res.steps, "steps trained before Stop").toBeGreaterThanOrEqual(5);
+      expect(res.steps, `steps trained before Stop (${STOP_EPOCHS} epochs of ${STEPS_PER_EPOCH} were asked for)`).toBeLessThan(STOP_EPOCHS * STEPS_PER_EPOCH);
+      expect(timing.serverToEndMs, "training was over before Stop reached the kernel").toBeGreaterThan(0);
+      expect(timing.serverToEndMs, "milliseconds from Stop reaching the kernel to the end of training").toBeLessThan(STOP_MS);
+      expect(timing.clickToServerMs, "milliseconds from the click to the server's interrupt (the page's own lag)").toBeLessThan(CLICK_MS);
+      // the training cell ended normally (no error output) and its progress bar says so
+      expect(trainOutputs).not.toContain('"output_type":"error"');
+      expect(trainOutputs).toContain("(stopped)");
     }, 900_000);
   });
 }
