@@ -87,7 +87,7 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None)
-    ap.add_argument("--limit", type=int, default=0, help="train on the first N images only (a quick check)")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N training and test images (a quick check; as npm run train --limit)")
     a = ap.parse_args()
     if not a.archive or not os.path.exists(a.archive):
         sys.exit("no CIFAR-10 archive: pass --archive PATH (cifar-10-binary.tar.gz)")
@@ -100,7 +100,7 @@ def main():
     torch.manual_seed(a.seed)
     tx, ty, vx, vy = load(torch, a.archive)
     if a.limit > 0:
-        tx, ty = tx[:a.limit], ty[:a.limit]
+        tx, ty, vx, vy = tx[:a.limit], ty[:a.limit], vx[:a.limit], vy[:a.limit]
     mean = torch.tensor(MEAN).view(1, 3, 1, 1)
     std = torch.tensor(STD).view(1, 3, 1, 1)
     tx = (tx - mean) / std

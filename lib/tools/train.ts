@@ -3,7 +3,7 @@
 // course model on CIFAR-10 from the command line, with a progress bar, a final report and a
 // safetensors checkpoint (plus the optimizer's state beside it, for `--resume`).
 import { packageVersion } from "../paths";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs as parseCommandLine } from "node:util";
 
@@ -31,6 +31,7 @@ const FLAGS: Flag[] = [
   { name: "backend", arg: "cpu|reference", help: "compute backend (default: the library's default)" },
   { name: "seed", short: "s", arg: "N", help: "seed for initialisation, shuffling and augmentation", default: "0" },
   { name: "out", short: "o", arg: "FILE", help: "checkpoint to write (the optimizer state goes to FILE with .optim.safetensors)", default: "checkpoints/<model>.safetensors" },
+  { name: "json", arg: "FILE", help: "also write the run's figures (per epoch: accuracy, loss, seconds, images/s) as JSON" },
   { name: "resume", short: "r", arg: "FILE", help: "continue from a checkpoint written by this command (weights, optimizer state, epochs done)" },
   { name: "version", short: "V", help: "print gradwork's version" },
   { name: "help", short: "h", help: "show this help" },
@@ -76,6 +77,8 @@ export interface TrainArgs {
   /** True when --out was given. */
   outGiven: boolean;
   resume?: string;
+  /** --json: where to write the run's figures. */
+  json?: string;
   version: boolean;
   help: boolean;
 }
@@ -148,6 +151,7 @@ export function parseArgs(argv: string[]): TrainArgs {
     out: str("out") ?? join("checkpoints", `${model}.safetensors`),
     outGiven: str("out") !== undefined,
     resume: str("resume"),
+    json: str("json"),
     version: values.version === true,
     help: values.help === true,
   };
@@ -326,6 +330,14 @@ export async function main(argv: string[]): Promise<number> {
     schedule: args.schedule,
   });
   gw.optim.saveState(optimizer, optimizerFile(args.out));
+  if (args.json) {
+    const report = {
+      model: args.model, epochs: history.epochs.map((e) => ({ ...e, epoch: e.epoch + done })), stopped: history.stopped,
+      testAccuracy: final.accuracy, testLoss: final.loss, minutes, node: process.version, backend: gw.getBackend(), threads: gw.getNumThreads(),
+    };
+    mkdirSync(dirname(resolve(args.json)), { recursive: true });
+    writeFileSync(args.json, JSON.stringify(report, null, 2) + "\n");
+  }
   console.log(`checkpoint written to ${args.out} (optimizer state: ${optimizerFile(args.out)})`);
   if (history.stopped && controller.signal.aborted) {
     console.log(`resume with: npm run train -- --resume ${args.out} --epochs ${args.epochs}`);

@@ -48,3 +48,17 @@ describe("bench/simd-peak.ts", { timeout: 120_000 }, () => {
     expect(p.fma).toBe(true);
   });
 });
+
+describe("bench/recipe.ts timeTo", () => {
+  it("adds up epoch times until the test accuracy first reaches the mark", async () => {
+    const { timeTo } = await import("../../bench/recipe");
+    const epochs = [
+      { epoch: 1, testAccuracy: 0.7, seconds: 60 },
+      { epoch: 2, testAccuracy: 0.76, seconds: 61 },
+      { epoch: 3, testAccuracy: 0.74, seconds: 59 },
+    ];
+    expect(timeTo(epochs, 0.75)).toBe(121);
+    expect(timeTo(epochs, 0.7)).toBe(60);
+    expect(timeTo(epochs, 0.8)).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { loadMetadata, load } from "../../lib/io/safetensors";
@@ -95,8 +95,19 @@ describe("train CLI: runs", () => {
     expect(existsSync(optimizerFile(out))).toBe(true);
     expect(loadMetadata(optimizerFile(out))).toMatchObject({ format: "gradwork-optimizer", type: '"SGD"' });
 
-    const again = await run(["-d", data, "-e", "3", "-b", "5", "-r", out]);
+    const json = join(tempDir(), "run.json");
+    const again = await run(["-d", data, "-e", "3", "-b", "5", "-r", out, "--json", json]);
     expect(again.code).toBe(0);
+    // --json: the figures of the epochs run now, numbered in the whole run, and the final test accuracy
+    const report = JSON.parse(readFileSync(json, "utf8"));
+    expect(report.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([2, 3]);
+    for (const e of report.epochs) {
+      expect(e.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(e.testAccuracy).toBeLessThanOrEqual(1);
+      expect(e.seconds).toBeGreaterThan(0);
+    }
+    expect(report).toMatchObject({ model: "convnet", stopped: false });
+    expect(again.out).toContain(`test accuracy ${(100 * report.testAccuracy).toFixed(2)}%`);
     expect(again.out).toMatch(/resumed from .* after 1 epoch\(s\), with the optimizer state/);
     expect(again.out).toMatch(/epochs 2–3/);
     expect(again.out).toMatch(/\n\s+3\s+\d/); // the table numbers the epochs of the whole run
