@@ -79,7 +79,15 @@ function normalizeBatch(
   eps: number,
   onStats: (mean: Tensor, biasedVar: Tensor) => void,
 ): Tensor {
-  return fusedBatchNorm() ? normalizeBatchFused(x, count, weight, bias, eps, onStats) : normalizeBatchOps(x, dims, count, weight, bias, eps, onStats);
+  const { out, backward } = fusedBatchNorm() ? normalizeBatchFused(x, count, weight, bias, eps, onStats) : normalizeBatchOps(x, dims, count, weight, bias, eps, onStats);
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(out, "batchNorm", inputs, backward);
+}
+
+/** The output of the forward pass and the backward (gradients of x, then γ and β when given). */
+interface Normalized {
+  out: Tensor;
+  backward: (g: Tensor) => (Tensor | null)[];
 }
 
 /** A tensor's elements as float64 (per-channel parameters), or `fill` when there is no tensor. */
@@ -101,7 +109,7 @@ function normalizeBatchFused(
   bias: Tensor | null,
   eps: number,
   onStats: (mean: Tensor, biasedVar: Tensor) => void,
-): Tensor {
+): Normalized {
   const [n, c] = x.shape, inner = x.shape.slice(2).reduce((p, s) => p * s, 1);
   const xd = x.readData();
   const be = backend();
@@ -125,8 +133,7 @@ function normalizeBatchFused(
   }
   const out = uninitialized(x.shape, "batchNorm");
   be.channelAffine(xd, a, d, null, null, n, c, inner, out.storage);
-  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record(out, "batchNorm", inputs, (g) => {
+  const backward = (g: Tensor): (Tensor | null)[] => {
     const gd = g.readData();
     const gs = new Float64Array(2 * c);
     backend().channelSums(gd, xd, null, n, c, inner, gs);
@@ -148,7 +155,8 @@ function normalizeBatchFused(
     if (weight) grads.push(new Tensor(Float32Array.from(gxhatSum), [c]));
     if (bias) grads.push(new Tensor(Float32Array.from(gSum), [c]));
     return grads;
-  });
+  };
+  return { out, backward };
 }
 
 /** normalizeBatch as elementwise ops and reductions (GRADWORK_FUSED_BN=0; ~8 passes each way). */
@@ -160,7 +168,7 @@ function normalizeBatchOps(
   bias: Tensor | null,
   eps: number,
   onStats: (mean: Tensor, biasedVar: Tensor) => void,
-): Tensor {
+): Normalized {
   const c = x.shape[1];
   const bshape = x.shape.map((s, i) => (i === 1 ? c : 1));
   const w = weight ? weight.detach().reshape(bshape) : null;
@@ -175,8 +183,7 @@ function normalizeBatchOps(
     if (bias) y = add(y, bias.reshape(bshape).detach());
     return { out: y, xhat, invStd };
   });
-  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record(out, "batchNorm", inputs, (g) => {
+  const backward = (g: Tensor): (Tensor | null)[] => {
     const gSum = reduceK("sum", g, dims);
     const gxSum = reduceK("sum", mul(g, xhat), dims);
     const grads: (Tensor | null)[] = [];
@@ -187,7 +194,8 @@ function normalizeBatchOps(
     if (weight) grads.push(gxSum.reshape([c]));
     if (bias) grads.push(gSum.reshape([c]));
     return grads;
-  });
+  };
+  return { out, backward };
 }
 
 abstract class BatchNormBase extends Module {
