@@ -144,6 +144,22 @@ forEachBackend("batch norm (training) on the channel kernels", () => {
     for (const k of ["y", "dx", "dgamma", "dbeta", "runningMean", "runningVar"] as const) expectNear(fused[k]!, ops[k]!, 2e-6, k);
   });
 
+  it("takes a non-contiguous input and a non-contiguous upstream gradient as the ops path does", () => {
+    const base = data([5, 4, 6], 71, 2, 1); // [C, N, L] permuted to [N, C, L]
+    const grads = (fused: boolean) => {
+      if (!fused) process.env.GRADWORK_FUSED_BN = "0";
+      const leafX = leaf(base), w = leaf(data([5], 72, 0.5, 1)), b = leaf(data([5], 73));
+      const y = gw.F.batchNorm(leafX.permute([1, 0, 2]), null, null, w, b, true);
+      y.permute([2, 0, 1]).mul(data([6, 4, 5], 74)).sum().backward(); // y's gradient arrives permuted
+      const yy = y.toFloat32Array();
+      delete process.env.GRADWORK_FUSED_BN;
+      return { y: yy, dx: leafX.grad!.toFloat32Array(), dw: w.grad!.toFloat32Array(), db: b.grad!.toFloat32Array() };
+    };
+    const fused = grads(true), ops = grads(false);
+    for (const k of ["y", "dx", "dw", "db"] as const) expectNear(fused[k], ops[k], 2e-6, k);
+    expect(Math.max(...Array.from(fused.dx, Math.abs)), "a gradient worth comparing").toBeGreaterThan(0.1);
+  });
+
   it("propagates a NaN to its own channel only", () => {
     const shape = [4, 3, 2, 2];
     const arr = data(shape, 51).toFloat32Array();
