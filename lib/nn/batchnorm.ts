@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
 import { ones, zeros } from "../tensor/create";
-import { noGrad } from "../autograd/grad-mode";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { add, div, mul, sqrt, sub } from "../ops/elementwise";
 import { reduceK } from "../ops/reduce";
 import { record } from "../autograd/record";
@@ -49,6 +49,9 @@ export function batchNorm(
       runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(biasedVar.reshape([c]), (momentum * count) / Math.max(count - 1, 1))));
     });
   }
+  if (fusedBatchNorm() && !(isGradEnabled() && [x, runningMean, runningVar, weight, bias].some((t) => t?.requiresGrad))) {
+    return normalizeWithRunningStats(x, runningMean, runningVar, weight, bias, eps);
+  }
   let y = div(sub(x, runningMean.reshape(bshape)), sqrt(add(runningVar.reshape(bshape), eps)));
   if (weight) y = mul(y, weight.reshape(bshape));
   if (bias) y = add(y, bias.reshape(bshape));
@@ -56,9 +59,29 @@ export function batchNorm(
 }
 
 /**
- * Whether batch-statistics normalisation runs on the per-channel kernels (one statistics pass and
- * one affine pass forward, the same backward): on unless GRADWORK_FUSED_BN=0, which selects the
- * former composition of elementwise ops and reductions (kept as the oracle).
+ * Eval-mode batch norm where no gradient is wanted (e.g. evaluation inside noGrad): one
+ * channelAffine pass y = x·a + d with a = γ/√(running var + ε), d = β − running mean·a (float64
+ * coefficients), instead of four elementwise passes.
+ */
+function normalizeWithRunningStats(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  const [n, c] = x.shape, inner = x.shape.slice(2).reduce((p, s) => p * s, 1);
+  const mean = channelParams(runningMean, c, 0), variance = channelParams(runningVar, c, 1);
+  const gamma = channelParams(weight, c, 1), beta = channelParams(bias, c, 0);
+  const a = new Float64Array(c), d = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    a[k] = gamma[k] / Math.sqrt(variance[k] + eps);
+    d[k] = beta[k] - mean[k] * a[k];
+  }
+  const out = uninitialized(x.shape, "batchNorm");
+  backend().channelAffine(x.readData(), a, d, null, null, n, c, inner, out.storage);
+  return out;
+}
+
+/**
+ * Whether batch norm runs on the per-channel kernels (in training one statistics pass and one
+ * affine pass forward, the same backward; in eval mode without gradients one affine pass): on
+ * unless GRADWORK_FUSED_BN=0, which selects the former composition of elementwise ops and
+ * reductions (kept as the oracle).
  */
 function fusedBatchNorm(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;

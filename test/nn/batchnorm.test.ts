@@ -1,4 +1,4 @@
-// Train-mode batch norm on the per-channel kernels: against a float64 oracle written here (also for
+// Batch norm on the per-channel kernels (training, and eval mode without gradients): against a float64 oracle written here (also for
 // |μ| ≫ σ, where a one-pass variance would lose everything without its shift), against the former
 // composition of ops (GRADWORK_FUSED_BN=0), finite-difference gradients of x, γ and β, and
 // bit-identical results at 1, 2 and 3 threads.
@@ -92,7 +92,7 @@ function run(x0: gw.Tensor, g: gw.Tensor, affine: boolean, seed = 5, momentum = 
 
 const SHAPES = [[6, 3], [4, 3, 5], [3, 2, 3, 3], [8, 16, 17, 17]];
 
-forEachBackend("batch norm (training) on the channel kernels", () => {
+forEachBackend("batch norm on the channel kernels", () => {
   for (const shape of SHAPES) {
     for (const affine of [true, false]) {
       it(`[${shape}] affine=${affine}: output, gradients and running statistics match a float64 oracle`, () => {
@@ -159,6 +159,40 @@ forEachBackend("batch norm (training) on the channel kernels", () => {
     for (const k of ["y", "dx", "dw", "db"] as const) expectNear(fused[k], ops[k], 2e-6, k);
     expect(Math.max(...Array.from(fused.dx, Math.abs)), "a gradient worth comparing").toBeGreaterThan(0.1);
   });
+
+  for (const shape of [[6, 3], [4, 3, 5], [8, 16, 17, 17]]) {
+    for (const affine of [true, false]) {
+      it(`[${shape}] affine=${affine}: eval mode inside noGrad (one affine pass) matches float64 and the ops path`, () => {
+        const c = shape[1];
+        const x = data(shape, 81, 2, 0.3);
+        const bn = shape.length === 4 ? new gw.nn.BatchNorm2d(c, { affine }) : new gw.nn.BatchNorm1d(c, { affine });
+        const rm = data([c], 82, 0.5), rv = data([c], 83, 0.4, 1);
+        bn.loadStateDict({ running_mean: rm, running_var: rv }, { strict: false });
+        if (affine) {
+          bn.weight!.copy_(data([c], 84, 0.5, 1));
+          bn.bias!.copy_(data([c], 85, 0.5));
+        }
+        bn.eval();
+        const y = gw.noGrad(() => bn.forward(x)).toFloat32Array();
+        process.env.GRADWORK_FUSED_BN = "0";
+        const ops = gw.noGrad(() => bn.forward(x)).toFloat32Array();
+        delete process.env.GRADWORK_FUSED_BN;
+        const xs = x.toFloat32Array(), m = rm.toFloat32Array(), v = rv.toFloat32Array();
+        const w = bn.weight?.toFloat32Array(), b = bn.bias?.toFloat32Array();
+        const inner = x.numel / (shape[0] * c);
+        const expected = Array.from(xs, (xv, p) => {
+          const k = Math.floor(p / inner) % c;
+          return ((xv - m[k]) / Math.sqrt(v[k] + 1e-5)) * (w ? w[k] : 1) + (b ? b[k] : 0);
+        });
+        expectNear(y, expected, 1e-6, "y against float64");
+        expectNear(y, ops, 2e-6, "y against the ops path");
+        // with gradients wanted, eval mode still differentiates (through the ops)
+        const xg = leaf(x);
+        bn.forward(xg).sum().backward();
+        expect(xg.grad!.shape).toEqual(shape);
+      });
+    }
+  }
 
   it("propagates a NaN to its own channel only", () => {
     const shape = [4, 3, 2, 2];
