@@ -1,7 +1,7 @@
-// Batch norm on the per-channel kernels (training, and eval mode without gradients): against a float64 oracle written here (also for
-// |μ| ≫ σ, where a one-pass variance would lose everything without its shift), against the former
-// composition of ops (GRADWORK_FUSED_BN=0), finite-difference gradients of x, γ and β, and
-// bit-identical results at 1, 2 and 3 threads.
+// Batch norm on the per-channel kernels (training, and eval mode without gradients): against a
+// float64 oracle written here (also for |μ| ≫ σ, where a one-pass variance would lose everything
+// without its shift), against the former composition of ops (GRADWORK_FUSED_BN=0),
+// finite-difference gradients of x, γ and β, and bit-identical results at 1, 2 and 3 threads.
 import { afterEach, describe, expect, it } from "vitest";
 import * as gw from "gradwork";
 import { forEachBackend } from "../helpers/backends";
