@@ -103,6 +103,33 @@ export interface Kernels {
   pool2d(mode: PoolMode, x: Float32Array, p: Pool2dParams, out: Float32Array, indices: Int32Array | null): void;
   /** Pooling backward into dx [n,c,h,w] (fully written). Max routes dy to indices; avg spreads it evenly. */
   pool2dBackward(mode: PoolMode, dy: Float32Array, indices: Int32Array | null, p: Pool2dParams, out: Float32Array): void;
+  /**
+   * Per-channel sums over a contiguous [outer, channels, inner] x in one pass, for per-channel layers
+   * (statistics, and the gradients of per-channel scales and shifts). With u = x − shift[c] (no
+   * shift: u = x), channel c gets out[c] = Σ u and out[channels + c] = Σ u², or Σ u·y when y (the
+   * same layout as x) is given; the sums run over o < outer and i < inner. Float64 throughout, in a
+   * fixed order: each (o, c) row of `inner` floats is summed with four interleaved accumulators
+   * (as `sumContiguous` in semantics.ts) and the rows are added in order of o. `out` is a
+   * Float64Array of 2·channels (per-channel parameters, not tensor storage).
+   *
+   * @example
+   * // mean and biased variance of channel c of x [N, C, H, W], shifted by k[c] (e.g. one sample of it)
+   * const s = new Float64Array(2 * C), count = N * H * W;
+   * backend.channelSums(x, null, k, N, C, H * W, s);
+   * const m = s[c] / count, mean = k[c] + m, variance = s[C + c] / count - m * m;
+   */
+  channelSums(x: Float32Array, y: Float32Array | null, shift: Float64Array | null, outer: number, channels: number, inner: number, out: Float64Array): void;
+  /**
+   * Per-channel affine map over a contiguous [outer, channels, inner] x in one pass:
+   * out = a[c]·x + d[c], or a[c]·x + d[c] + b[c]·v when v (same layout) and b are given, evaluated
+   * left to right in float64 and rounded once to float32. The coefficients are Float64Arrays of
+   * `channels`. `out` may be x itself.
+   *
+   * @example
+   * // y = γ·(x − μ)/σ + β per channel: a = γ/σ, d = β − μ·γ/σ
+   * backend.channelAffine(x, a, d, null, null, n, c, h * w, y);
+   */
+  channelAffine(x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, outer: number, channels: number, inner: number, out: Float32Array): void;
   /** out[i] = x[index[i]] for i < index.length. */
   take(x: Float32Array, index: Int32Array, out: Float32Array): void;
   /** out[index[i]] += src[i] (accumulates into out; repeated indices add up). */

@@ -2,10 +2,12 @@
 import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
 import { ones, zeros } from "../tensor/create";
-import { noGrad } from "../autograd/grad-mode";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode";
 import { add, div, mul, sqrt, sub } from "../ops/elementwise";
 import { reduceK } from "../ops/reduce";
 import { record } from "../autograd/record";
+import { backend } from "../backend";
+import { uninitialized } from "../ops/util";
 import { Module, Parameter } from "./module";
 import { boolArg, intArg, numberArg, optionsArg, pyFloat } from "./check";
 
@@ -47,6 +49,9 @@ export function batchNorm(
       runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(biasedVar.reshape([c]), (momentum * count) / Math.max(count - 1, 1))));
     });
   }
+  if (fusedBatchNorm() && !(isGradEnabled() && [x, runningMean, runningVar, weight, bias].some((t) => t?.requiresGrad))) {
+    return normalizeWithRunningStats(x, runningMean, runningVar, weight, bias, eps);
+  }
   let y = div(sub(x, runningMean.reshape(bshape)), sqrt(add(runningVar.reshape(bshape), eps)));
   if (weight) y = mul(y, weight.reshape(bshape));
   if (bias) y = add(y, bias.reshape(bshape));
@@ -54,8 +59,37 @@ export function batchNorm(
 }
 
 /**
- * Batch-statistics normalisation as one op with a fused backward (a few passes instead of the ~25
- * that autodiff through mean/var would take):
+ * Eval-mode batch norm where no gradient is wanted (e.g. evaluation inside noGrad): one
+ * channelAffine pass y = x·a + d with a = γ/√(running var + ε), d = β − running mean·a (float64
+ * coefficients), instead of four elementwise passes.
+ */
+function normalizeWithRunningStats(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  const [n, c] = x.shape, inner = x.shape.slice(2).reduce((p, s) => p * s, 1);
+  const mean = channelParams(runningMean, c, 0), variance = channelParams(runningVar, c, 1);
+  const gamma = channelParams(weight, c, 1), beta = channelParams(bias, c, 0);
+  const a = new Float64Array(c), d = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    a[k] = gamma[k] / Math.sqrt(variance[k] + eps);
+    d[k] = beta[k] - mean[k] * a[k];
+  }
+  const out = uninitialized(x.shape, "batchNorm");
+  backend().channelAffine(x.readData(), a, d, null, null, n, c, inner, out.storage);
+  return out;
+}
+
+/**
+ * Whether batch norm runs on the per-channel kernels (in training one statistics pass and one
+ * affine pass forward, the same backward; in eval mode without gradients one affine pass): on
+ * unless GRADWORK_FUSED_BN=0, which selects the former composition of elementwise ops and
+ * reductions (kept as the oracle).
+ */
+function fusedBatchNorm(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.GRADWORK_FUSED_BN !== "0";
+}
+
+/**
+ * Batch-statistics normalisation as one op with a fused backward:
  *   x̂ = (x − μ)/σ,  y = γ·x̂ + β,
  *   ∂L/∂x = γ/σ · (g − mean(g) − x̂·mean(g·x̂)),  ∂L/∂γ = Σ g·x̂,  ∂L/∂β = Σ g.
  */
@@ -68,6 +102,96 @@ function normalizeBatch(
   eps: number,
   onStats: (mean: Tensor, biasedVar: Tensor) => void,
 ): Tensor {
+  const { out, backward } = fusedBatchNorm() ? normalizeBatchFused(x, count, weight, bias, eps, onStats) : normalizeBatchOps(x, dims, count, weight, bias, eps, onStats);
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(out, "batchNorm", inputs, backward);
+}
+
+/** The output of the forward pass and the backward (gradients of x, then γ and β when given). */
+interface Normalized {
+  out: Tensor;
+  backward: (g: Tensor) => (Tensor | null)[];
+}
+
+/** A tensor's elements as float64 (per-channel parameters), or `fill` when there is no tensor. */
+function channelParams(t: Tensor | null, c: number, fill: number): Float64Array {
+  return t ? Float64Array.from(t.readData()) : new Float64Array(c).fill(fill);
+}
+
+/**
+ * normalizeBatch on the per-channel kernels, x viewed as [N, C, inner]. Forward: one pass of
+ * channelSums for Σ(x − k) and Σ(x − k)², with k[c] the channel's first element (a shift inside the
+ * data keeps the float64 variance Σ(x − k)²/n − (Σ(x − k)/n)² accurate even when |μ| ≫ σ), then one
+ * channelAffine pass y = x·(γ/σ) + (β − μγ/σ). Backward: one channelSums pass for Σg and Σg·x
+ * (Σg·x̂ = (Σg·x − μΣg)/σ), then one channelAffine pass dx = B·x + D + A·g.
+ */
+function normalizeBatchFused(
+  x: Tensor,
+  count: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+  onStats: (mean: Tensor, biasedVar: Tensor) => void,
+): Normalized {
+  const [n, c] = x.shape, inner = x.shape.slice(2).reduce((p, s) => p * s, 1);
+  const xd = x.readData();
+  const be = backend();
+  const shift = new Float64Array(c);
+  if (count > 0) for (let k = 0; k < c; k++) shift[k] = xd[k * inner];
+  const sums = new Float64Array(2 * c);
+  be.channelSums(xd, null, shift, n, c, inner, sums);
+  const mean = new Float64Array(c), biasedVar = new Float64Array(c), invStd = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    const m = sums[k] / count;
+    mean[k] = shift[k] + m;
+    biasedVar[k] = Math.max(sums[c + k] / count - m * m, 0); // (NaN stays NaN)
+    invStd[k] = 1 / Math.sqrt(biasedVar[k] + eps);
+  }
+  noGrad(() => onStats(new Tensor(Float32Array.from(mean), [c]), new Tensor(Float32Array.from(biasedVar), [c])));
+  const gamma = channelParams(weight, c, 1), beta = channelParams(bias, c, 0);
+  const a = new Float64Array(c), d = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    a[k] = gamma[k] * invStd[k];
+    d[k] = beta[k] - mean[k] * a[k];
+  }
+  const out = uninitialized(x.shape, "batchNorm");
+  be.channelAffine(xd, a, d, null, null, n, c, inner, out.storage);
+  const backward = (g: Tensor): (Tensor | null)[] => {
+    const gd = g.readData();
+    const gs = new Float64Array(2 * c);
+    backend().channelSums(gd, xd, null, n, c, inner, gs);
+    // per channel: Σg, Σg·x̂, and dx = A·g + B·x + D with A = γ/σ, B = −A/σ·mean(g·x̂), D = −A·mean(g) − B·μ
+    const gSum = new Float64Array(c), gxhatSum = new Float64Array(c), A = new Float64Array(c), B = new Float64Array(c), D = new Float64Array(c);
+    for (let k = 0; k < c; k++) {
+      gSum[k] = gs[k];
+      gxhatSum[k] = (gs[c + k] - mean[k] * gs[k]) * invStd[k];
+      A[k] = gamma[k] * invStd[k];
+      B[k] = (-A[k] * invStd[k] * gxhatSum[k]) / count;
+      D[k] = (-A[k] * gSum[k]) / count - B[k] * mean[k];
+    }
+    const grads: (Tensor | null)[] = [];
+    if (x.requiresGrad) {
+      const dx = uninitialized(x.shape, "batchNorm");
+      backend().channelAffine(xd, B, D, gd, A, n, c, inner, dx.storage);
+      grads.push(dx);
+    } else grads.push(null);
+    if (weight) grads.push(new Tensor(Float32Array.from(gxhatSum), [c]));
+    if (bias) grads.push(new Tensor(Float32Array.from(gSum), [c]));
+    return grads;
+  };
+  return { out, backward };
+}
+
+/** normalizeBatch as elementwise ops and reductions (GRADWORK_FUSED_BN=0; ~8 passes each way). */
+function normalizeBatchOps(
+  x: Tensor,
+  dims: number[],
+  count: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+  onStats: (mean: Tensor, biasedVar: Tensor) => void,
+): Normalized {
   const c = x.shape[1];
   const bshape = x.shape.map((s, i) => (i === 1 ? c : 1));
   const w = weight ? weight.detach().reshape(bshape) : null;
@@ -82,8 +206,7 @@ function normalizeBatch(
     if (bias) y = add(y, bias.reshape(bshape).detach());
     return { out: y, xhat, invStd };
   });
-  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record(out, "batchNorm", inputs, (g) => {
+  const backward = (g: Tensor): (Tensor | null)[] => {
     const gSum = reduceK("sum", g, dims);
     const gxSum = reduceK("sum", mul(g, xhat), dims);
     const grads: (Tensor | null)[] = [];
@@ -94,7 +217,8 @@ function normalizeBatch(
     if (weight) grads.push(gxSum.reshape([c]));
     if (bias) grads.push(gSum.reshape([c]));
     return grads;
-  });
+  };
+  return { out, backward };
 }
 
 abstract class BatchNormBase extends Module {

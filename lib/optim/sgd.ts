@@ -51,6 +51,20 @@ export class SGD extends Optimizer {
       const buf = s.momentumBuffer as Tensor; // contiguous (checked above): updated in place
       B = buf.storage.subarray(buf.offset, buf.offset + n);
     }
+    // the two common cases as loops of their own (about 3× faster than the general loop, whose
+    // per-element branches V8 does not hoist); the same roundings, hence the same numbers
+    if (!wd && !dampening && !nesterov && (!B || !fresh)) {
+      if (B) {
+        for (let i = 0; i < n; i++) {
+          const buf = f(f(B[i] * m) + G[i]);
+          B[i] = buf;
+          P[po + i] = f(P[po + i] - f(buf * lr));
+        }
+      } else {
+        for (let i = 0; i < n; i++) P[po + i] = f(P[po + i] - f(G[i] * lr));
+      }
+      return true;
+    }
     for (let i = 0; i < n; i++) {
       const pi = P[po + i];
       let g = wd ? f(G[i] + f(pi * wd)) : G[i];

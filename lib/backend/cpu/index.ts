@@ -1,6 +1,6 @@
 /**
  * The multithreaded "cpu" backend: WebAssembly SIMD kernels (GEMM, convolutions, the hottest
- * elementwise runs) and range-split JavaScript kernels (other elementwise ops, pooling, reductions)
+ * elementwise runs, per-channel sums and affine maps) and range-split JavaScript kernels (other elementwise ops, pooling, reductions)
  * run by a pool of worker threads over one shared memory. Tensors of 4,096 floats or more are
  * allocated in that memory (memory/heap.ts), so kernels use them in place; other arrays are copied in for
  * the call, or the kernel runs inline on the calling thread when that is cheaper. Same semantics as
@@ -151,7 +151,7 @@ function kernel<K extends KernelName>(name: K): Kernels[K] {
   }) as Kernels[K];
 }
 
-const KERNEL_NAMES: readonly KernelName[] = ["unary", "binary", "where", "reduce", "matmul", "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "pool2d", "pool2dBackward", "take", "scatterAdd"];
+const KERNEL_NAMES: readonly KernelName[] = ["unary", "binary", "where", "reduce", "matmul", "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "pool2d", "pool2dBackward", "channelSums", "channelAffine", "take", "scatterAdd"];
 
 /** Create the cpu backend object (kernels share one lazily started thread pool). */
 export function createCpuBackend(): Backend {

@@ -8,6 +8,7 @@ import { reduce } from "./reduce";
 import { matmul } from "./gemm";
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from "./conv";
 import { pool2d, pool2dBackward } from "./pool";
+import { channelAffine, channelSums } from "./channel";
 
 export const referenceBackend: Backend = {
   name: "reference",
@@ -22,6 +23,8 @@ export const referenceBackend: Backend = {
   conv2dBackwardWeight,
   pool2d,
   pool2dBackward,
+  channelSums,
+  channelAffine,
   take(x, index, out) {
     for (let i = 0; i < index.length; i++) out[i] = x[index[i]];
   },

@@ -9,6 +9,7 @@ import { binaryCpu, unaryCpu, whereCpu } from "./elementwise";
 import { checkGemm, matmulCpu } from "./matmul";
 import { pool2dBackwardCpu, pool2dCpu } from "./pooling";
 import { reduceCpu } from "./reduce";
+import { channelAffineCpu, channelSumsCpu, checkChannelAffine, checkChannelSums } from "./channel";
 
 /** A kernel on the pool: `check` validates the arguments (also before a fallback), `run` computes. */
 export interface FastKernel<K extends keyof Kernels> {
@@ -29,5 +30,7 @@ export const FAST_KERNELS: FastKernels = {
   conv2dBackwardWeight: { check: checkConv2dBackwardWeight, run: conv2dBackwardWeightCpu },
   pool2d: { run: pool2dCpu },
   pool2dBackward: { run: pool2dBackwardCpu },
+  channelSums: { check: checkChannelSums, run: channelSumsCpu },
+  channelAffine: { check: checkChannelAffine, run: channelAffineCpu },
   // take and scatterAdd (gathers and scatters) are memory-bound and order-sensitive: the reference loops
 };
