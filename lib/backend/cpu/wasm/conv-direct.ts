@@ -1,0 +1,131 @@
+// @ts-nocheck -- AssemblyScript (compiled to WebAssembly by ./build.mjs), not part of the TypeScript build.
+//
+// Direct convolution for few output channels (see kernels/conv-direct.ts): each output element is
+// the sum over k = (ci, ky, kx) in order of w[co][k] · xpad[ci][oy*SH + ky*DH][ox*SW + kx*DW],
+// accumulated from zero with the same multiply-add as the GEMM micro-kernel (gemm.ts), so every
+// output equals the im2col + GEMM path's bit for bit (one K block, bias added afterwards).
+// Vectors run along the output row: 8 columns (two v128) × up to 4 output channels per step.
+// The input is a zero-padded copy (directPad) so that no load needs a bounds check.
+
+let H = 0, W = 0, KH = 0, KW = 0, SH = 1, SW = 1, PH = 0, PW = 0, DH = 1, DW = 1, OH = 0, OW = 0;
+let HP = 0, WP = 0;
+
+/** Multiply-add c + a*b: fused with relaxed SIMD, mul then add otherwise (as in gemm.ts). */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** Set the geometry (one image, one channel group); same padded plane as convGeom in conv.ts. */
+export function directGeom(h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32): void {
+  H = h; W = w; KH = kh; KW = kw; SH = sh; SW = sw; PH = ph; PW = pw; DH = dh; DW = dw; OH = oh; OW = ow;
+  HP = max(H + 2 * PH, (OH - 1) * SH + (KH - 1) * DH + 1);
+  WP = max(W + 2 * PW, (OW - 1) * SW + (KW - 1) * DW + 1);
+}
+
+/** Floats past the last padded plane that a partial column block may read (zeroed by directPad). */
+export const DIRECT_SLACK: i32 = 64;
+
+/** Copy `channels` planes of x into zero-padded HP×WP planes at dst, plus DIRECT_SLACK zeros. */
+export function directPad(x: usize, channels: i32, dst: usize): void {
+  memory.fill(dst, 0, <usize>(channels * HP * WP + DIRECT_SLACK * SW) << 2);
+  for (let ci = 0; ci < channels; ci++) {
+    for (let iy = 0; iy < H; iy++) {
+      memory.copy(dst + (<usize>((ci * HP + iy + PH) * WP + PW) << 2), x + (<usize>((ci * H + iy) * W) << 2), <usize>W << 2);
+    }
+  }
+}
+
+/** 4 floats at src, SW apart (SW floats = `step` bytes). */
+@inline function gather(src: usize, step: usize): v128 {
+  let v = f32x4.splat(load<f32>(src));
+  v = f32x4.replace_lane(v, 1, load<f32>(src + step));
+  v = f32x4.replace_lane(v, 2, load<f32>(src + 2 * step));
+  return f32x4.replace_lane(v, 3, load<f32>(src + 3 * step));
+}
+
+/** Store `cols` (1..8) lanes of lo|hi at dst, plus bias b when hasBias. */
+@inline function storeCols(dst: usize, lo: v128, hi: v128, hasBias: bool, b: v128, cols: i32, tmp: usize): void {
+  if (hasBias) {
+    lo = f32x4.add(lo, b);
+    hi = f32x4.add(hi, b);
+  }
+  if (cols == 8) {
+    v128.store(dst, lo);
+    v128.store(dst, hi, 16);
+  } else {
+    v128.store(tmp, lo);
+    v128.store(tmp, hi, 16);
+    memory.copy(dst, tmp, <usize>cols << 2);
+  }
+}
+
+/**
+ * N (1..4) output channels: weights at w (row stride K floats), outputs at y (plane stride P
+ * floats), biases at bias (0: none). xp: the padded channel group.
+ */
+@inline function block(N: i32, xp: usize, w: usize, K: i32, bias: usize, y: usize, P: i32, tmp: usize): void {
+  const kb = <usize>K << 2, pb = <usize>P << 2;
+  const step = <usize>SW << 2, colStep = <usize>(8 * SW) << 2;
+  const cg = K / (KH * KW);
+  let b0 = f32x4.splat(0), b1 = b0, b2 = b0, b3 = b0;
+  const hasBias = bias != 0;
+  if (hasBias) {
+    b0 = v128.load32_splat(bias);
+    if (N > 1) b1 = v128.load32_splat(bias, 4);
+    if (N > 2) b2 = v128.load32_splat(bias, 8);
+    if (N > 3) b3 = v128.load32_splat(bias, 12);
+  }
+  for (let oy = 0; oy < OH; oy++) {
+    let rowBase = xp + (<usize>(oy * SH * WP) << 2);
+    let out = y + (<usize>(oy * OW) << 2);
+    for (let ox = 0; ox < OW; ox += 8) {
+      let a0 = f32x4.splat(0), e0 = a0, a1 = a0, e1 = a0, a2 = a0, e2 = a0, a3 = a0, e3 = a0;
+      let wk = w;
+      for (let ci = 0; ci < cg; ci++) {
+        for (let ky = 0; ky < KH; ky++) {
+          let src = rowBase + (<usize>((ci * HP + ky * DH) * WP) << 2);
+          for (let kx = 0; kx < KW; kx++) {
+            let x0: v128, x1: v128;
+            if (SW == 1) {
+              x0 = v128.load(src);
+              x1 = v128.load(src, 16);
+            } else {
+              x0 = gather(src, step);
+              x1 = gather(src + 4 * step, step);
+            }
+            let wv = v128.load32_splat(wk);
+            a0 = madd(wv, x0, a0); e0 = madd(wv, x1, e0);
+            if (N > 1) { wv = v128.load32_splat(wk + kb); a1 = madd(wv, x0, a1); e1 = madd(wv, x1, e1); }
+            if (N > 2) { wv = v128.load32_splat(wk + 2 * kb); a2 = madd(wv, x0, a2); e2 = madd(wv, x1, e2); }
+            if (N > 3) { wv = v128.load32_splat(wk + 3 * kb); a3 = madd(wv, x0, a3); e3 = madd(wv, x1, e3); }
+            wk += 4;
+            src += <usize>DW << 2;
+          }
+        }
+      }
+      const cols = min(8, OW - ox);
+      storeCols(out, a0, e0, hasBias, b0, cols, tmp);
+      if (N > 1) storeCols(out + pb, a1, e1, hasBias, b1, cols, tmp);
+      if (N > 2) storeCols(out + 2 * pb, a2, e2, hasBias, b2, cols, tmp);
+      if (N > 3) storeCols(out + 3 * pb, a3, e3, hasBias, b3, cols, tmp);
+      out += 32;
+      rowBase += colStep;
+    }
+  }
+}
+
+/**
+ * Output channels [0, nco) of one image and group: weights w (nco rows of K floats), biases at
+ * bias (0: none), outputs y (planes of OH*OW floats), input xp padded by directPad. tmp: 32 bytes.
+ */
+export function convDirect(xp: usize, w: usize, K: i32, bias: usize, nco: i32, y: usize, tmp: usize): void {
+  const P = OH * OW;
+  let co = 0;
+  for (; co + 4 <= nco; co += 4) block(4, xp, w + (<usize>(co * K) << 2), K, bias ? bias + (<usize>co << 2) : 0, y + (<usize>(co * P) << 2), P, tmp);
+  const left = nco - co;
+  const wc = w + (<usize>(co * K) << 2), bc = bias ? bias + (<usize>co << 2) : 0, yc = y + (<usize>(co * P) << 2);
+  if (left == 3) block(3, xp, wc, K, bc, yc, P, tmp);
+  else if (left == 2) block(2, xp, wc, K, bc, yc, P, tmp);
+  else if (left == 1) block(1, xp, wc, K, bc, yc, P, tmp);
+}
