@@ -4,3 +4,4 @@ export * from "./gemm";
 export * from "./conv";
 export * from "./elementwise";
 export * from "./conv-direct";
+export * from "./pooling";
