@@ -129,3 +129,88 @@ export function convDirect(xp: usize, w: usize, K: i32, bias: usize, nco: i32, y
   else if (left == 2) block(2, xp, wc, K, bc, yc, P, tmp);
   else if (left == 1) block(1, xp, wc, K, bc, yc, P, tmp);
 }
+
+// ---------------------------------------------------------------- weight gradient
+//
+// dW[co][ci][ky][kx] = Σ_b Σ_(oy,ox) dy[b][co][oy][ox] · x[b][ci][oy*SH + ky*DH][ox + kx*DW] for
+// an unpadded, column-stride-1 convolution: the sum runs along output rows in 4 lanes (whole
+// vectors of the row, images and rows in order), the row tails in a scalar, then the lanes are
+// added (l0 + l1) + (l2 + l3) and the scalar last. A fixed order, whatever the threads.
+
+/** Lane sum in a fixed order, plus the scalar tail sum. */
+@inline function total(v: v128, s: f32): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)) + s;
+}
+
+/**
+ * N (1 or 2) output channels × 5 kernel columns kx0.. (clamped to KW − 1; only the first min(5,
+ * KW − kx0) are stored) for one input channel and kernel row ky. x: channel ci of image 0 (image
+ * stride xs bytes); dy: channel co of image 0 (image stride dys bytes, channel stride OH*OW
+ * floats); out: dW[co][ci][ky][kx0] (row stride ldo floats between output channels).
+ */
+@inline function wblock(N: i32, x: usize, xs: usize, dy: usize, dys: usize, n: i32, ky: i32, kx0: i32, out: usize, ldo: i32): void {
+  const zero = f32x4.splat(0), pb = <usize>(OH * OW) << 2;
+  const q0 = <usize>(min(kx0, KW - 1) * DW) << 2, q1 = <usize>(min(kx0 + 1, KW - 1) * DW) << 2;
+  const q2 = <usize>(min(kx0 + 2, KW - 1) * DW) << 2, q3 = <usize>(min(kx0 + 3, KW - 1) * DW) << 2;
+  const q4 = <usize>(min(kx0 + 4, KW - 1) * DW) << 2;
+  let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, b0 = zero, b1 = zero, b2 = zero, b3 = zero, b4 = zero;
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0, t4: f32 = 0;
+  const rowStep = <usize>(SH * W) << 2;
+  const vecEnd = OW & ~3;
+  for (let b = 0; b < n; b++) {
+    let xr = x + <usize>b * xs + (<usize>(ky * DH * W) << 2);
+    let dr = dy + <usize>b * dys;
+    for (let oy = 0; oy < OH; oy++) {
+      let ox = 0;
+      for (; ox < vecEnd; ox += 4) {
+        const o = <usize>ox << 2;
+        const d0 = v128.load(dr + o);
+        let d1 = zero;
+        if (N > 1) d1 = v128.load(dr + pb + o);
+        const xo = xr + o;
+        let v = v128.load(xo + q0);
+        a0 = madd(d0, v, a0); if (N > 1) b0 = madd(d1, v, b0);
+        v = v128.load(xo + q1);
+        a1 = madd(d0, v, a1); if (N > 1) b1 = madd(d1, v, b1);
+        v = v128.load(xo + q2);
+        a2 = madd(d0, v, a2); if (N > 1) b2 = madd(d1, v, b2);
+        v = v128.load(xo + q3);
+        a3 = madd(d0, v, a3); if (N > 1) b3 = madd(d1, v, b3);
+        v = v128.load(xo + q4);
+        a4 = madd(d0, v, a4); if (N > 1) b4 = madd(d1, v, b4);
+      }
+      for (; ox < OW; ox++) {
+        const o = <usize>ox << 2;
+        const d0 = load<f32>(dr + o), xo = xr + o;
+        s0 += d0 * load<f32>(xo + q0); s1 += d0 * load<f32>(xo + q1); s2 += d0 * load<f32>(xo + q2);
+        s3 += d0 * load<f32>(xo + q3); s4 += d0 * load<f32>(xo + q4);
+        if (N > 1) {
+          const d1 = load<f32>(dr + pb + o);
+          t0 += d1 * load<f32>(xo + q0); t1 += d1 * load<f32>(xo + q1); t2 += d1 * load<f32>(xo + q2);
+          t3 += d1 * load<f32>(xo + q3); t4 += d1 * load<f32>(xo + q4);
+        }
+      }
+      xr += rowStep;
+      dr += <usize>OW << 2;
+    }
+  }
+  const cols = min(5, KW - kx0), ob = <usize>ldo << 2;
+  store<f32>(out, total(a0, s0));
+  if (cols > 1) store<f32>(out, total(a1, s1), 4);
+  if (cols > 2) store<f32>(out, total(a2, s2), 8);
+  if (cols > 3) store<f32>(out, total(a3, s3), 12);
+  if (cols > 4) store<f32>(out, total(a4, s4), 16);
+  if (N > 1) {
+    store<f32>(out + ob, total(b0, t0));
+    if (cols > 1) store<f32>(out + ob, total(b1, t1), 4);
+    if (cols > 2) store<f32>(out + ob, total(b2, t2), 8);
+    if (cols > 3) store<f32>(out + ob, total(b3, t3), 12);
+    if (cols > 4) store<f32>(out + ob, total(b4, t4), 16);
+  }
+}
+
+/** The weight gradient of nco (1 or 2) output channels × kernel columns kx0..kx0+4 (see wblock). */
+export function convDirectWeight(x: usize, xs: i32, dy: usize, dys: i32, n: i32, nco: i32, ky: i32, kx0: i32, out: usize, ldo: i32): void {
+  if (nco == 2) wblock(2, x, <usize>xs, dy, <usize>dys, n, ky, kx0, out, ldo);
+  else wblock(1, x, <usize>xs, dy, <usize>dys, n, ky, kx0, out, ldo);
+}
