@@ -22,7 +22,7 @@ declare module "../wasm-loader" {
 
 const WASM_POOL = process.env.GRADWORK_WASM_POOL !== "0";
 /** Below this many input elements a 2×2 pooling runs on the calling thread only. */
-const INLINE_2X2 = 1 << 17;
+const INLINE_2X2 = 1 << 16;
 
 /** Whether the geometry is the unpadded 2×2 stride-2 pooling the wasm kernels handle. */
 function is2x2(p: Pool2dParams): boolean {
