@@ -5,3 +5,4 @@ export * from "./conv";
 export * from "./elementwise";
 export * from "./conv-direct";
 export * from "./pooling";
+export * from "./pack";
