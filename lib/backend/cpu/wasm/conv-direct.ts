@@ -61,12 +61,50 @@ export function directPad(x: usize, channels: i32, dst: usize): void {
 }
 
 /**
+ * One tile: N (1..4) output channels × V (1, 2) vectors of 4 output columns starting at rowBase
+ * (the window origin of the first column), stored (cols of them) at out with plane stride pb.
+ */
+@inline function tile(N: i32, V: i32, rowBase: usize, w: usize, kb: usize, cg: i32, out: usize, pb: usize,
+  hasBias: bool, b0: v128, b1: v128, b2: v128, b3: v128, cols: i32, tmp: usize): void {
+  const step = <usize>SW << 2;
+  let a0 = f32x4.splat(0), e0 = a0, a1 = a0, e1 = a0, a2 = a0, e2 = a0, a3 = a0, e3 = a0;
+  let wk = w;
+  for (let ci = 0; ci < cg; ci++) {
+    for (let ky = 0; ky < KH; ky++) {
+      let src = rowBase + (<usize>((ci * HP + ky * DH) * WP) << 2);
+      for (let kx = 0; kx < KW; kx++) {
+        let x0: v128, x1 = a0;
+        if (SW == 1) {
+          x0 = v128.load(src);
+          if (V > 1) x1 = v128.load(src, 16);
+        } else {
+          x0 = gather(src, step);
+          if (V > 1) x1 = gather(src + 4 * step, step);
+        }
+        let wv = v128.load32_splat(wk);
+        a0 = madd(wv, x0, a0); if (V > 1) e0 = madd(wv, x1, e0);
+        if (N > 1) { wv = v128.load32_splat(wk + kb); a1 = madd(wv, x0, a1); if (V > 1) e1 = madd(wv, x1, e1); }
+        if (N > 2) { wv = v128.load32_splat(wk + 2 * kb); a2 = madd(wv, x0, a2); if (V > 1) e2 = madd(wv, x1, e2); }
+        if (N > 3) { wv = v128.load32_splat(wk + 3 * kb); a3 = madd(wv, x0, a3); if (V > 1) e3 = madd(wv, x1, e3); }
+        wk += 4;
+        src += <usize>DW << 2;
+      }
+    }
+  }
+  storeCols(out, a0, e0, hasBias, b0, cols, tmp);
+  if (N > 1) storeCols(out + pb, a1, e1, hasBias, b1, cols, tmp);
+  if (N > 2) storeCols(out + 2 * pb, a2, e2, hasBias, b2, cols, tmp);
+  if (N > 3) storeCols(out + 3 * pb, a3, e3, hasBias, b3, cols, tmp);
+}
+
+/**
  * N (1..4) output channels: weights at w (row stride K floats), outputs at y (plane stride P
- * floats), biases at bias (0: none). xp: the padded channel group.
+ * floats), biases at bias (0: none). xp: the padded channel group. Tiles of 8 columns, and one
+ * of 4 for a row end of at most 4 columns.
  */
 @inline function block(N: i32, xp: usize, w: usize, K: i32, bias: usize, y: usize, P: i32, tmp: usize): void {
   const kb = <usize>K << 2, pb = <usize>P << 2;
-  const step = <usize>SW << 2, colStep = <usize>(8 * SW) << 2;
+  const colStep = <usize>(8 * SW) << 2;
   const cg = K / (KH * KW);
   let b0 = f32x4.splat(0), b1 = b0, b2 = b0, b3 = b0;
   const hasBias = bias != 0;
@@ -79,39 +117,13 @@ export function directPad(x: usize, channels: i32, dst: usize): void {
   for (let oy = 0; oy < OH; oy++) {
     let rowBase = xp + (<usize>(oy * SH * WP) << 2);
     let out = y + (<usize>(oy * OW) << 2);
-    for (let ox = 0; ox < OW; ox += 8) {
-      let a0 = f32x4.splat(0), e0 = a0, a1 = a0, e1 = a0, a2 = a0, e2 = a0, a3 = a0, e3 = a0;
-      let wk = w;
-      for (let ci = 0; ci < cg; ci++) {
-        for (let ky = 0; ky < KH; ky++) {
-          let src = rowBase + (<usize>((ci * HP + ky * DH) * WP) << 2);
-          for (let kx = 0; kx < KW; kx++) {
-            let x0: v128, x1: v128;
-            if (SW == 1) {
-              x0 = v128.load(src);
-              x1 = v128.load(src, 16);
-            } else {
-              x0 = gather(src, step);
-              x1 = gather(src + 4 * step, step);
-            }
-            let wv = v128.load32_splat(wk);
-            a0 = madd(wv, x0, a0); e0 = madd(wv, x1, e0);
-            if (N > 1) { wv = v128.load32_splat(wk + kb); a1 = madd(wv, x0, a1); e1 = madd(wv, x1, e1); }
-            if (N > 2) { wv = v128.load32_splat(wk + 2 * kb); a2 = madd(wv, x0, a2); e2 = madd(wv, x1, e2); }
-            if (N > 3) { wv = v128.load32_splat(wk + 3 * kb); a3 = madd(wv, x0, a3); e3 = madd(wv, x1, e3); }
-            wk += 4;
-            src += <usize>DW << 2;
-          }
-        }
-      }
-      const cols = min(8, OW - ox);
-      storeCols(out, a0, e0, hasBias, b0, cols, tmp);
-      if (N > 1) storeCols(out + pb, a1, e1, hasBias, b1, cols, tmp);
-      if (N > 2) storeCols(out + 2 * pb, a2, e2, hasBias, b2, cols, tmp);
-      if (N > 3) storeCols(out + 3 * pb, a3, e3, hasBias, b3, cols, tmp);
+    let ox = 0;
+    for (; ox + 4 < OW; ox += 8) {
+      tile(N, 2, rowBase, w, kb, cg, out, pb, hasBias, b0, b1, b2, b3, min(8, OW - ox), tmp);
       out += 32;
       rowBase += colStep;
     }
+    if (ox < OW) tile(N, 1, rowBase, w, kb, cg, out, pb, hasBias, b0, b1, b2, b3, OW - ox, tmp);
   }
 }
 
