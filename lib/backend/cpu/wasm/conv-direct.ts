@@ -61,40 +61,49 @@ export function directPad(x: usize, channels: i32, dst: usize): void {
 }
 
 /**
- * One tile: N (1..4) output channels × V (1, 2) vectors of 4 output columns starting at rowBase
+ * One tile: N (1..4) output channels × V (1..3) vectors of 4 output columns starting at rowBase
  * (the window origin of the first column), stored (cols of them) at out with plane stride pb.
  */
 @inline function tile(N: i32, V: i32, rowBase: usize, w: usize, kb: usize, cg: i32, out: usize, pb: usize,
   hasBias: bool, b0: v128, b1: v128, b2: v128, b3: v128, cols: i32, tmp: usize): void {
   const step = <usize>SW << 2;
-  let a0 = f32x4.splat(0), e0 = a0, a1 = a0, e1 = a0, a2 = a0, e2 = a0, a3 = a0, e3 = a0;
+  let a0 = f32x4.splat(0), e0 = a0, f0 = a0, a1 = a0, e1 = a0, f1 = a0, a2 = a0, e2 = a0, f2 = a0, a3 = a0, e3 = a0;
   let wk = w;
   for (let ci = 0; ci < cg; ci++) {
     for (let ky = 0; ky < KH; ky++) {
       let src = rowBase + (<usize>((ci * HP + ky * DH) * WP) << 2);
       for (let kx = 0; kx < KW; kx++) {
-        let x0: v128, x1 = a0;
+        let x0: v128, x1 = a0, x2 = a0;
         if (SW == 1) {
           x0 = v128.load(src);
           if (V > 1) x1 = v128.load(src, 16);
+          if (V > 2) x2 = v128.load(src, 32);
         } else {
           x0 = gather(src, step);
           if (V > 1) x1 = gather(src + 4 * step, step);
+          if (V > 2) x2 = gather(src + 8 * step, step);
         }
         let wv = v128.load32_splat(wk);
-        a0 = madd(wv, x0, a0); if (V > 1) e0 = madd(wv, x1, e0);
-        if (N > 1) { wv = v128.load32_splat(wk + kb); a1 = madd(wv, x0, a1); if (V > 1) e1 = madd(wv, x1, e1); }
-        if (N > 2) { wv = v128.load32_splat(wk + 2 * kb); a2 = madd(wv, x0, a2); if (V > 1) e2 = madd(wv, x1, e2); }
+        a0 = madd(wv, x0, a0); if (V > 1) e0 = madd(wv, x1, e0); if (V > 2) f0 = madd(wv, x2, f0);
+        if (N > 1) { wv = v128.load32_splat(wk + kb); a1 = madd(wv, x0, a1); if (V > 1) e1 = madd(wv, x1, e1); if (V > 2) f1 = madd(wv, x2, f1); }
+        if (N > 2) { wv = v128.load32_splat(wk + 2 * kb); a2 = madd(wv, x0, a2); if (V > 1) e2 = madd(wv, x1, e2); if (V > 2) f2 = madd(wv, x2, f2); }
         if (N > 3) { wv = v128.load32_splat(wk + 3 * kb); a3 = madd(wv, x0, a3); if (V > 1) e3 = madd(wv, x1, e3); }
         wk += 4;
         src += <usize>DW << 2;
       }
     }
   }
-  storeCols(out, a0, e0, hasBias, b0, cols, tmp);
-  if (N > 1) storeCols(out + pb, a1, e1, hasBias, b1, cols, tmp);
-  if (N > 2) storeCols(out + 2 * pb, a2, e2, hasBias, b2, cols, tmp);
-  if (N > 3) storeCols(out + 3 * pb, a3, e3, hasBias, b3, cols, tmp);
+  const c8 = min(cols, 8);
+  storeCols(out, a0, e0, hasBias, b0, c8, tmp);
+  if (N > 1) storeCols(out + pb, a1, e1, hasBias, b1, c8, tmp);
+  if (N > 2) storeCols(out + 2 * pb, a2, e2, hasBias, b2, c8, tmp);
+  if (N > 3) storeCols(out + 3 * pb, a3, e3, hasBias, b3, c8, tmp);
+  if (V > 2) {
+    // the third vector (N ≤ 3 only): columns 8.. of the tile
+    storeCols(out + 32, f0, a0, hasBias, b0, cols - 8, tmp);
+    if (N > 1) storeCols(out + pb + 32, f1, a0, hasBias, b1, cols - 8, tmp);
+    if (N > 2) storeCols(out + 2 * pb + 32, f2, a0, hasBias, b2, cols - 8, tmp);
+  }
 }
 
 /**
@@ -118,6 +127,14 @@ export function directPad(x: usize, channels: i32, dst: usize): void {
     let rowBase = xp + (<usize>(oy * SH * WP) << 2);
     let out = y + (<usize>(oy * OW) << 2);
     let ox = 0;
+    if (N < 4) {
+      // 12-column tiles while more than 8 columns are left (registers: 3N accumulators)
+      for (; ox + 8 < OW; ox += 12) {
+        tile(N, 3, rowBase, w, kb, cg, out, pb, hasBias, b0, b1, b2, b3, min(12, OW - ox), tmp);
+        out += 48;
+        rowBase += colStep + (colStep >> 1);
+      }
+    }
     for (; ox + 4 < OW; ox += 8) {
       tile(N, 2, rowBase, w, kb, cg, out, pb, hasBias, b0, b1, b2, b3, min(8, OW - ox), tmp);
       out += 32;
