@@ -118,9 +118,10 @@ export class ThreadPool {
     refreshViews(this.ctx);
     if (nThreads > 1) {
       this.pending = this.workers.length;
-      const seq = (ctl[SEQ] + 1) | 0;
+      let seq = (ctl[SEQ] + 1) | 0;
+      if (seq === CLOSED || ~seq === CLOSED) seq = 1; // (after 2^32 jobs) neither the open nor the inside mark may read as closed
       for (let id = 1; id <= this.pending; id++) Atomics.store(ctl, GATE + id, seq);
-      Atomics.add(ctl, SEQ, 1); // publishes the writes above
+      Atomics.store(ctl, SEQ, seq); // publishes the writes above
       Atomics.notify(ctl, SEQ);
     }
     let failure: unknown = null;
