@@ -1,9 +1,10 @@
 // Entry point of a cpu-backend worker thread (loaded from dist/backend/cpu/worker.js).
-// Waits for jobs on the control block, runs tasks, reports DONE; errors go to the main thread.
+// Waits for jobs on the control block, enters each through its gate (see threads/thread-pool.ts),
+// runs tasks, leaves the gate; errors go to the main thread.
 // Knows the jobs by importing every kernel family (kernels/index.ts).
 import { type MessagePort, workerData } from "node:worker_threads";
 import { setFlagsFromString } from "node:v8";
-import { CTL_INTS, BOOTFAIL, DONE, ERROR, NEXT, READY, GEN, BOOTED, SEQ, STOP } from "./threads/control";
+import { CTL_INTS, BOOTFAIL, CLOSED, ERROR, GATE, NEXT, READY, GEN, BOOTED, SEQ, STOP } from "./threads/control";
 import { makeCtx, type ThreadCtx } from "./threads/context";
 import { runTasks } from "./threads/job";
 import { RELAXED_FLAG, instantiate, relaxedNeedsFlag, type WasmMemory, type WasmModule } from "./wasm-loader";
@@ -54,6 +55,8 @@ function main(): void {
     }
     seen = seq;
     if (Atomics.load(ctl, GEN + data.id) !== data.gen) return; // retired (setNumThreads lowered the count)
+    // enter the job unless the main thread has already finished it without us
+    if (Atomics.compareExchange(ctl, GATE + data.id, seq, ~seq) !== seq) continue;
     try {
       runTasks(ctx);
     } catch (e) {
@@ -61,8 +64,8 @@ function main(): void {
       report(e);
       Atomics.store(ctl, ERROR, 1);
     }
-    Atomics.add(ctl, DONE, 1);
-    Atomics.notify(ctl, DONE);
+    Atomics.store(ctl, GATE + data.id, CLOSED);
+    Atomics.notify(ctl, GATE + data.id);
   }
 }
 

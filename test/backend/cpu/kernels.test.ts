@@ -122,6 +122,7 @@ function tiedInput(n: number, seed: number): Float32Array {
 const pools: [string, Pool2dParams][] = [
   ["2x2 stride 2 (threaded)", poolParams(4, 8, 32, 32, 2, 2, 0, false)],
   ["2x2 stride 2 on odd sizes (last row and column dropped)", poolParams(2, 3, 7, 9, 2, 2, 0, false)],
+  ["2x2 stride 2, large enough for the threads in wasm, odd output width", poolParams(4, 16, 48, 46, 2, 2, 0, false)],
   ["3x3 stride 2 pad 1 ceil mode (threaded)", poolParams(4, 8, 33, 33, 3, 2, 1, true)],
   ["3x3 stride 1 pad 1, countIncludePad=false", poolParams(2, 3, 7, 9, 3, 1, 1, false, false)],
   ["4x4 stride 3 pad 2 ceil mode, countIncludePad=false (threaded)", poolParams(3, 8, 40, 37, 4, 3, 2, true, false)],

@@ -45,6 +45,25 @@ describe("cpu backend thread pool", () => {
     }
   });
 
+  it("gives the same results whether a worker is awake, waking up or asleep when a job starts", () => {
+    // the main thread closes the gate of a worker that has not woken up yet and runs its tasks
+    // itself; gaps of 0 to ~1 ms between jobs hit every phase of the workers' spin-then-sleep
+    setNumThreads(3);
+    const g = gemm(64, 120, 400, 5);
+    cpuBackend.matmul(g);
+    const first = g.out.slice();
+    const spin = (us: number) => {
+      const until = performance.now() + us / 1000;
+      while (performance.now() < until);
+    };
+    for (let i = 0; i < 300; i++) {
+      spin((i * 37) % 1100);
+      g.out.fill(NaN);
+      cpuBackend.matmul(g);
+      expectIdentical(g.out, first, `job ${i}`);
+    }
+  });
+
   it("interleaves jobs from concurrent async tasks and thread-count changes", async () => {
     const worker = async (id: number) => {
       for (let i = 0; i < 10; i++) {

@@ -11,6 +11,7 @@ import { jobSerial, refreshViews, scratchOf, type ThreadCtx } from "../threads/c
 import type { ThreadPool } from "../threads/thread-pool";
 import { INLINE_FLOPS, KC, MR, NR } from "./matmul";
 import { checkLength, roundUp } from "./util";
+import { conv2dDirect, conv2dDirectBackwardWeight, directConvApplies, directWeightApplies } from "./conv-direct";
 
 declare module "../wasm-loader" {
   interface WasmExports {
@@ -114,6 +115,7 @@ function imageTask(f: Conv2dParams & { chunk: number; chunks: number }, t: numbe
 // ---------------------------------------------------------------- forward
 
 export function conv2dCpu(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
+  if (directConvApplies(p)) return conv2dDirect(pool, x, w, bias, p, out); // few output channels: kernels/conv-direct.ts
   const P = p.outH * p.outW, og = p.cOut / p.groups, K = (p.c / p.groups) * p.kh * p.kw;
   const ySize = p.n * p.cOut * P;
   if (ySize === 0) return;
@@ -240,6 +242,7 @@ function imageChunk(p: Conv2dParams): number {
 }
 
 export function conv2dBackwardWeightCpu(pool: ThreadPool, x: Float32Array, dy: Float32Array, p: Conv2dParams, out: Float32Array): void {
+  if (directWeightApplies(p)) return conv2dDirectBackwardWeight(pool, x, dy, p, out); // few output channels: kernels/conv-direct.ts
   const P = p.outH * p.outW, cg = p.c / p.groups, khw = p.kh * p.kw, K = cg * khw;
   const wSize = p.cOut * K;
   if (wSize === 0) return;

@@ -15,8 +15,15 @@ declare module "../wasm-loader" {
     packB(b: number, rs: number, cs: number, kc: number, n: number, dst: number): void;
     /** C (m×n, row stride ldc) = (accumulate ? C : 0) + packed A · packed B, over one K block. */
     macro(m: number, n: number, kc: number, pa: number, pb: number, c: number, ldc: number, accumulate: number, tmp: number): void;
+    /** packA for a row-major block (column stride 1), by 4×4 transposes (wasm/pack.ts). */
+    packARows(a: number, rs: number, m: number, kc: number, dst: number): void;
+    /** packB for a column-major block (row stride 1), by 4×4 transposes. */
+    packBCols(b: number, cs: number, kc: number, n: number, dst: number): void;
   }
 }
+
+/** Pack row-major A / column-major B by SIMD transposes (same panels); GRADWORK_SIMD_PACK=0: one float at a time. */
+const SIMD_PACK = process.env.GRADWORK_SIMD_PACK !== "0";
 
 export const MR = 6; // must match wasm/gemm.ts
 export const NR = 8;
@@ -45,8 +52,11 @@ type GemmFields = JobFields<typeof GEMM_FIELDS>;
 /** Throw a RangeError when the sizes are not non-negative integers or an array is too short for them. */
 export function checkGemm(g: GemmArgs): void {
   const { batch, m, n, k } = g;
-  for (const [key, v] of Object.entries({ batch, m, n, k })) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`matmul: ${key} must be a non-negative integer, got ${v}`);
+  // (a plain test first: this runs on every matmul, and building an object per call shows at batch 8)
+  if (!(Number.isInteger(batch) && Number.isInteger(m) && Number.isInteger(n) && Number.isInteger(k) && batch >= 0 && m >= 0 && n >= 0 && k >= 0)) {
+    for (const [key, v] of Object.entries({ batch, m, n, k })) {
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`matmul: ${key} must be a non-negative integer, got ${v}`);
+    }
   }
   if (batch * m * n === 0) return;
   const na = g.aBatchStride === 0 ? 1 : batch, nb = g.bBatchStride === 0 ? 1 : batch;
@@ -105,7 +115,8 @@ function packTask(f: GemmFields, t: number, ctx: ThreadCtx): void {
     const k0 = kb * KC, kc = Math.min(KC, k - k0), i0 = gi * MC;
     const src = f.a + 4 * (bi * f.aBatchStride + i0 * f.aRowStride + k0 * f.aColStride);
     const dst = f.packedA + 4 * (bi * f.mPad * k + k0 * f.mPad + i0 * kc);
-    ctx.wasm.packA(src, f.aRowStride, f.aColStride, Math.min(MC, f.m - i0), kc, dst);
+    if (SIMD_PACK && f.aColStride === 1 && f.aRowStride !== 1) ctx.wasm.packARows(src, f.aRowStride, Math.min(MC, f.m - i0), kc, dst);
+    else ctx.wasm.packA(src, f.aRowStride, f.aColStride, Math.min(MC, f.m - i0), kc, dst);
   } else {
     t -= f.packATasks;
     const groups = Math.ceil(f.nPad / NC);
@@ -113,7 +124,8 @@ function packTask(f: GemmFields, t: number, ctx: ThreadCtx): void {
     const k0 = kb * KC, kc = Math.min(KC, k - k0), j0 = gi * NC;
     const src = f.b + 4 * (bi * f.bBatchStride + k0 * f.bRowStride + j0 * f.bColStride);
     const dst = f.packedB + 4 * (bi * f.nPad * k + k0 * f.nPad + j0 * kc);
-    ctx.wasm.packB(src, f.bRowStride, f.bColStride, kc, Math.min(NC, f.n - j0), dst);
+    if (SIMD_PACK && f.bRowStride === 1 && f.bColStride !== 1) ctx.wasm.packBCols(src, f.bColStride, kc, Math.min(NC, f.n - j0), dst);
+    else ctx.wasm.packB(src, f.bRowStride, f.bColStride, kc, Math.min(NC, f.n - j0), dst);
   }
 }
 

@@ -1,9 +1,72 @@
 // Max and average pooling, forward and backward, split over (image, channel) planes. The rules are
 // semantics.ts's, as in the reference (window order, NaN and tie rules, float64 sums, cell count).
+// The common 2×2 stride-2 unpadded pooling runs in WebAssembly SIMD (wasm/pooling.ts), on the
+// threads when large enough; GRADWORK_WASM_POOL=0 sends it to the JavaScript loops below instead.
 import type { Pool2dParams, PoolMode } from "../../backend";
 import { avgPoolCount, beatsMax } from "../../semantics";
 import { defineJob } from "../threads/job";
 import type { ThreadPool } from "../threads/thread-pool";
+
+declare module "../wasm-loader" {
+  interface WasmExports {
+    /** 2×2 stride-2 max pooling of `planes` planes (idx 0: no indices). */
+    maxPool2x2(x: number, planes: number, h: number, w: number, oh: number, ow: number, out: number, idx: number): void;
+    /** Its backward: dx planes from dy and the indices. */
+    maxPool2x2Backward(dy: number, idx: number, planes: number, h: number, w: number, oh: number, ow: number, dx: number): void;
+    /** 2×2 stride-2 average pooling. */
+    avgPool2x2(x: number, planes: number, h: number, w: number, oh: number, ow: number, out: number): void;
+    /** Its backward. */
+    avgPool2x2Backward(dy: number, planes: number, h: number, w: number, oh: number, ow: number, dx: number): void;
+  }
+}
+
+const WASM_POOL = process.env.GRADWORK_WASM_POOL !== "0";
+/** Below this many input elements a 2×2 pooling runs on the calling thread only. */
+const INLINE_2X2 = 1 << 16;
+
+/** Whether the geometry is the unpadded 2×2 stride-2 pooling the wasm kernels handle. */
+function is2x2(p: Pool2dParams): boolean {
+  return p.kh === 2 && p.kw === 2 && p.strideH === 2 && p.strideW === 2 && p.padH === 0 && p.padW === 0 && 2 * p.outH <= p.h && 2 * p.outW <= p.w;
+}
+
+const POOL2X2_FIELDS = {
+  h: "int", w: "int", outH: "int", outW: "int", planes: "int", planesPerTask: "int", max: "bool", backward: "bool",
+  /** Byte addresses: the input (x forward, dy backward), the output, the max indices (0: none). */
+  input: "int", output: "int", indices: "int",
+} as const;
+
+const pool2x2Job = defineJob({
+  name: "pool2d: 2x2 stride 2 (wasm)",
+  fields: POOL2X2_FIELDS,
+  run(f, t, ctx) {
+    const p0 = t * f.planesPerTask, n = Math.min(f.planes, p0 + f.planesPerTask) - p0;
+    const inPlane = 4 * f.h * f.w, outPlane = 4 * f.outH * f.outW, wasm = ctx.wasm;
+    if (!f.backward) {
+      const x = f.input + p0 * inPlane, out = f.output + p0 * outPlane;
+      if (f.max) wasm.maxPool2x2(x, n, f.h, f.w, f.outH, f.outW, out, f.indices ? f.indices + p0 * outPlane : 0);
+      else wasm.avgPool2x2(x, n, f.h, f.w, f.outH, f.outW, out);
+    } else {
+      const dy = f.input + p0 * outPlane, dx = f.output + p0 * inPlane;
+      if (f.max) wasm.maxPool2x2Backward(dy, f.indices + p0 * outPlane, n, f.h, f.w, f.outH, f.outW, dx);
+      else wasm.avgPool2x2Backward(dy, n, f.h, f.w, f.outH, f.outW, dx);
+    }
+  },
+});
+
+/** Run a 2×2 pooling (forward or backward) in WebAssembly, split over planes. */
+function run2x2(pool: ThreadPool, max: boolean, backward: boolean, input: Float32Array, indices: Int32Array | null, p: Pool2dParams, output: Float32Array, indicesOut: boolean): void {
+  const planes = p.n * p.c, inSize = planes * p.h * p.w, outSize = planes * p.outH * p.outW;
+  const arena = pool.begin();
+  const inPtr = arena.input(input, 0, backward ? outSize : inSize);
+  let idxPtr = 0;
+  if (indices) idxPtr = indicesOut ? arena.output(indices, outSize) : arena.input(indices, 0, outSize);
+  const outPtr = arena.output(output, backward ? inSize : outSize);
+  const threads = inSize < INLINE_2X2 ? 1 : pool.getThreads();
+  const tasks = threads === 1 ? 1 : Math.min(planes, 4 * threads);
+  const ppt = Math.ceil(planes / tasks);
+  pool.run(pool2x2Job, { h: p.h, w: p.w, outH: p.outH, outW: p.outW, planes, planesPerTask: ppt, max, backward, input: inPtr, output: outPtr, indices: idxPtr }, { tasks: Math.ceil(planes / ppt), threads });
+  arena.finish();
+}
 
 const INLINE_ELEMENTS = 1 << 15;
 /** Planes per task. */
@@ -143,6 +206,7 @@ export function pool2dCpu(pool: ThreadPool, mode: PoolMode, x: Float32Array, p: 
   const max = mode === "max";
   if (mode !== "max" && mode !== "avg") throw new Error(`pool2d: unknown mode "${mode}"`);
   if (outSize === 0) return;
+  if (WASM_POOL && is2x2(p)) return run2x2(pool, max, false, x, indices, p, out, true);
   if (inSize < INLINE_ELEMENTS || pool.getThreads() === 1) {
     forwardPlanes(max, x, 0, p, out, 0, indices, 0, 0, planes);
     return;
@@ -160,6 +224,7 @@ export function pool2dBackwardCpu(pool: ThreadPool, mode: PoolMode, dy: Float32A
   if (mode !== "max" && mode !== "avg") throw new Error(`pool2dBackward: unknown mode "${mode}"`);
   if (max && !indices) throw new Error("pool2dBackward: max pooling needs the indices saved by the forward pass");
   if (inSize === 0) return;
+  if (WASM_POOL && is2x2(p) && outSize > 0) return run2x2(pool, max, true, dy, indices, p, out, false);
   if (inSize < INLINE_ELEMENTS || pool.getThreads() === 1) {
     backwardPlanes(max, dy, 0, indices, 0, p, out, 0, 0, planes);
     return;

@@ -15,8 +15,6 @@ export const KIND = 1;
 export const NEXT = 2;
 /** Number of tasks in the current job. */
 export const NTASKS = 3;
-/** Number of workers that finished the current job. */
-export const DONE = 4;
 /** Set to 1 when a task threw; the message travels on the worker's MessagePort. */
 export const ERROR = 6;
 /** Bumped (and notified) whenever a worker finished booting. */
@@ -34,8 +32,17 @@ export const GEN = 16;
 export const MAX_THREADS = 112;
 /** BOOTED + id: generation of the worker with that id once it has booted. */
 export const BOOTED = 128;
+/**
+ * GATE + id: the worker's gate for the current job (see thread-pool.ts). The main thread opens it
+ * (stores the job's SEQ value) before publishing a job; the worker enters by swapping SEQ for
+ * ~SEQ and leaves by storing CLOSED; the main thread closes a gate the worker never entered by
+ * swapping SEQ for CLOSED, so it never waits for a worker that has not woken up yet.
+ */
+export const GATE = 256;
+/** A gate that is not open. */
+export const CLOSED = 0;
 /** The current job's fields start here (laid out by its declaration, see job.ts). */
-export const ARGS = 256;
+export const ARGS = 384;
 export const MAX_ARGS = CTL_INTS - ARGS;
 
 /** Value stored into NEXT to stop everyone claiming tasks after an error. */

@@ -1,15 +1,17 @@
 // The thread pool: node:worker_threads workers over one shared WasmMemory.
 //
 // A job is a list of independent tasks (ranges of a kernel's output). The main thread writes the
-// job into the control block, bumps SEQ and notifies; workers wake up, and every thread (the main
-// thread included) claims tasks with Atomics.add until none are left. The main thread then waits
-// (Atomics.wait) until the workers report DONE, so a kernel call is synchronous for its caller.
-// Every live worker acknowledges every job (DONE), even when it found no task, so the control
-// block is only rewritten while all workers sit in their wait loop.
+// job into the control block, opens every worker's gate, bumps SEQ and notifies; workers wake up,
+// enter through their gate, and every thread (the main thread included) claims tasks with
+// Atomics.add until none are left. The main thread then closes the gates of workers that have not
+// entered yet (they find the gate closed when they wake and skip the job) and waits only for the
+// workers inside, so a kernel call is synchronous for its caller and never waits for a worker to
+// wake up (on a busy machine a sleeping worker can take a scheduler slice, milliseconds, to run).
+// The control block is only rewritten while no worker is inside a gate.
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { BOOTFAIL, DONE, ERROR, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP } from "./control";
+import { BOOTFAIL, CLOSED, ERROR, GATE, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP } from "./control";
 import { type ThreadCtx, makeCtx, refreshViews } from "./context";
 import { type FieldSpecs, type Job, type JobValues, runTasks } from "./job";
 import { type CompiledKernels, MAX_PAGES, type WasmMemory, builtDir, instantiate, wasmApi } from "../wasm-loader";
@@ -45,7 +47,7 @@ export class ThreadPool {
   readonly ctx: ThreadCtx;
   private readonly workers: WorkerHandle[] = [];
   private threads: number;
-  /** Workers that have to report DONE before the next job may start (0 when idle). */
+  /** Workers whose gates the current job opened (0 when idle): join() closes or waits for them. */
   private pending = 0;
   private bootFailed = false;
 
@@ -112,12 +114,14 @@ export class ThreadPool {
     job.write(ctl, fields);
     ctl[NTASKS] = nTasks;
     ctl[NEXT] = 0;
-    ctl[DONE] = 0;
     ctl[ERROR] = 0;
     refreshViews(this.ctx);
     if (nThreads > 1) {
       this.pending = this.workers.length;
-      Atomics.add(ctl, SEQ, 1); // publishes the writes above
+      let seq = (ctl[SEQ] + 1) | 0;
+      if (seq === CLOSED || ~seq === CLOSED) seq = 1; // (after 2^32 jobs) neither the open nor the inside mark may read as closed
+      for (let id = 1; id <= this.pending; id++) Atomics.store(ctl, GATE + id, seq);
+      Atomics.store(ctl, SEQ, seq); // publishes the writes above
       Atomics.notify(ctl, SEQ);
     }
     let failure: unknown = null;
@@ -142,14 +146,18 @@ export class ThreadPool {
     this.collectWorkerError();
   }
 
-  /** Wait until the workers of the current (or an interrupted earlier) job are done. */
+  /**
+   * End the current (or an interrupted earlier) job: close the gates of workers that have not
+   * entered it, wait for those inside.
+   */
   private join(): void {
     if (this.pending === 0) return;
-    const ctl = this.ctx.ctl;
-    for (let spins = 0; ; spins++) {
-      const done = Atomics.load(ctl, DONE);
-      if (done >= this.pending) break;
-      if (spins > SPIN) Atomics.wait(ctl, DONE, done, 100);
+    const ctl = this.ctx.ctl, seq = Atomics.load(ctl, SEQ), inside = ~seq;
+    for (let id = 1; id <= this.pending; id++) {
+      if (Atomics.compareExchange(ctl, GATE + id, seq, CLOSED) !== inside) continue;
+      for (let spins = 0; Atomics.load(ctl, GATE + id) === inside; spins++) {
+        if (spins > SPIN) Atomics.wait(ctl, GATE + id, inside, 100);
+      }
     }
     this.pending = 0;
   }

@@ -4,3 +4,6 @@ export * from "./gemm";
 export * from "./conv";
 export * from "./elementwise";
 export * from "./channel";
+export * from "./conv-direct";
+export * from "./pooling";
+export * from "./pack";
