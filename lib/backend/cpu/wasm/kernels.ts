@@ -3,3 +3,4 @@
 export * from "./gemm";
 export * from "./conv";
 export * from "./elementwise";
+export * from "./winograd";

@@ -1,0 +1,173 @@
+// Winograd F(4×4, 3×3) convolutions for stride-1, dilation-1, ungrouped 3×3 convolutions (any padding):
+// the forward pass, and the input gradient (for stride 1 a convolution of dy with the 180°-rotated,
+// channel-transposed weights and padding 2 − pad). The transforms are in wasm/winograd.ts.
+//
+// Per task (a chunk of "quads", four consecutive output tiles of 4×4, possibly across images):
+//   V[e] (inC × tiles)  = Bᵀ d B of every input tile, as packed GEMM B strips     (winoInput)
+//   M[e] (outC × tiles) = U[e] (outC × inC) · V[e]   for the 36 elements e          (macro, wasm/gemm.ts)
+//   y                   = Aᵀ M A (+ bias), clipped to the output planes              (winoOutput)
+// U = G g Gᵀ is computed once per job and thread (winoWeights). Every output is computed by one task
+// with a fixed summation order (the GEMM sums over the input channels in order), so results do not
+// depend on the thread count or the chunking.
+//
+// Error bound (float32, unit roundoff u = 2⁻²⁴): the transforms multiply values by at most 8 and add
+// up to 6 terms per 1-D pass, so each output differs from the exact convolution by at most about
+// c·u·S·Σ|w||x| over its window, with S ≈ 1e3 for F(4×4) (the growth of ‖A‖·‖B‖·‖G‖ over the tile)
+// plus the GEMM's own k·u. In practice, on uniform data, the error is ~1e-6 of Σ|w||x|: the test
+// (test/backend/cpu/winograd.test.ts) checks |y − y_ref| ≤ 2e-5 · Σ|w||x| per output, where the
+// direct (im2col) path is within ~1e-7.
+//
+// GRADWORK_WINOGRAD=0 in the environment (read once, when this module loads) turns this path off;
+// setWinograd() switches it at run time (tests).
+import type { Conv2dParams } from "../../backend";
+import { defineJob, type JobFields } from "../threads/job";
+import { jobSerial, scratchOf, type ThreadCtx } from "../threads/context";
+import type { ThreadPool } from "../threads/thread-pool";
+import { INLINE_FLOPS, MR, NR } from "./matmul";
+import { roundUp } from "./util";
+
+declare module "../wasm-loader" {
+  interface WasmExports {
+    /** The 36 transformed weight blocks U[e] as packed GEMM A panels (see wasm/winograd.ts). */
+    winoWeights(w: number, outC: number, inC: number, flip: number, dst: number, tmp: number): void;
+    /** Transformed input tiles of quads [q0, q0+nq) of one padded image, as packed B strips. */
+    winoInput(xp: number, channels: number, hp: number, wp: number, tilesW: number, tilesH: number, q0: number, nq: number, lq0: number, dst: number, eBytes: number, tmp: number): void;
+    /** Inverse transform (+ bias) of quads [q0, q0+nq) into the output planes of one image. */
+    winoOutput(m: number, ldm: number, eBytes: number, nco: number, tilesW: number, q0: number, nq: number, lq0: number, y: number, outH: number, outW: number, bias: number, tmp: number): void;
+    /** Add bias[r] to row r of a rows×cols block (row stride ldc floats). */
+    addBias(c: number, rows: number, cols: number, ldc: number, bias: number): void;
+  }
+}
+
+/** Winograd mode: false (off), true (where it measures faster), "always" (every eligible shape: tests). */
+export type WinogradMode = boolean | "always";
+let mode: WinogradMode = typeof process === "undefined" || process.env?.GRADWORK_WINOGRAD !== "0";
+
+/**
+ * Internal (tests, benchmarks): turn the Winograd convolutions on, off, or on for every eligible
+ * shape even where the direct path is faster ("always"); returns the previous mode. The default is
+ * on unless GRADWORK_WINOGRAD=0. The direct im2col path is the oracle.
+ *
+ * @example
+ * const was = setWinograd(false); // direct convolutions only
+ * try { ... } finally { setWinograd(was); }
+ */
+export function setWinograd(on: WinogradMode): WinogradMode {
+  const was = mode;
+  mode = on;
+  return was;
+}
+
+/** Input channels × output channels below which the direct path is faster (see useWinograd). */
+const MIN_CHANNEL_PRODUCT = 64;
+
+/**
+ * Whether a convolution (forward, or input gradient when `backward`) takes the Winograd path:
+ * 3×3, stride 1, dilation 1, one group, outputs at least 4×4... and enough channels to pay for the
+ * transforms. Measured (2 threads, batch 64, 32×32): ... TODO figures
+ */
+export function useWinograd(p: Conv2dParams, backward: boolean): boolean {
+  if (mode === false) return false;
+  if (p.kh !== 3 || p.kw !== 3 || p.strideH !== 1 || p.strideW !== 1 || p.dilH !== 1 || p.dilW !== 1 || p.groups !== 1) return false;
+  if (backward && (p.padH > 2 || p.padW > 2)) return false;
+  if (mode !== "always" && p.c * p.cOut < MIN_CHANNEL_PRODUCT) return false;
+  return true;
+}
+
+/** The convolution the job computes: x (n × inC × h × w) → y (n × outC × outH × outW). */
+interface WinoConv {
+  n: number; inC: number; h: number; w: number; outC: number; outH: number; outW: number; padH: number; padW: number;
+}
+
+/** Tile grid, padded-plane size and scratch layout of a Winograd convolution. */
+function layout(v: WinoConv, qc: number) {
+  const tilesH = Math.ceil(v.outH / 4), tilesW = roundUp(Math.ceil(v.outW / 4), 4);
+  const hp = Math.max(v.h + 2 * v.padH, tilesH * 4 + 2), wp = Math.max(v.w + 2 * v.padW, tilesW * 4 + 2);
+  const ldm = qc * 4;
+  const uBytes = 36 * roundUp(v.outC, MR) * v.inC * 4;
+  const vBytes = roundUp(ldm, NR) * v.inC * 4, mBytes = v.outC * ldm * 4; // per element e
+  const xpadBytes = v.inC * hp * wp * 4 + 16;
+  const tmpBytes = 64 * 16 + MR * NR * 4;
+  const scratch = uBytes + 36 * vBytes + 36 * mBytes + xpadBytes + tmpBytes;
+  return { tilesH, tilesW, quads: tilesH * tilesW / 4, hp, wp, ldm, uBytes, vBytes, mBytes, xpadBytes, scratch };
+}
+
+/** Quads per task: about 64 tiles, fewer when the threads would lack tasks (even: whole B strips). */
+function quadsPerTask(totalQuads: number, threads: number): number {
+  let qc = 16;
+  while (threads > 1 && Math.ceil(totalQuads / qc) < 3 * threads && qc > 2) qc -= 2;
+  return qc;
+}
+
+/**
+ * Run a Winograd convolution on the pool. `flip`: the weights are inC... as stored for the forward
+ * convolution whose input gradient this is (outC × inC of the original swapped, rotated by 180°).
+ */
+function winogradConv(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, v: WinoConv, flip: boolean, out: Float32Array): void {
+  const ySize = v.n * v.outC * v.outH * v.outW;
+  const arena = pool.begin();
+  const xPtr = arena.input(x, 0, v.n * v.inC * v.h * v.w), wPtr = arena.input(w, 0, v.inC * v.outC * 9);
+  const bPtr = bias ? arena.input(bias, 0, v.outC) : 0, yPtr = arena.output(out, ySize);
+  const threads = 2 * 9 * v.n * v.inC * v.outC * v.outH * v.outW < INLINE_FLOPS ? 1 : pool.getThreads();
+  const probe = layout(v, 2);
+  const totalQuads = v.n * probe.quads;
+  const qc = quadsPerTask(totalQuads, threads);
+  const l = layout(v, qc);
+  const fields = { ...v, x: xPtr, weight: wPtr, bias: bPtr, y: yPtr, flip: flip, qc };
+  pool.run(winogradJob, fields, { tasks: Math.ceil(totalQuads / qc), scratchBytes: l.scratch, threads });
+  arena.finish();
+}
+
+const FIELDS = {
+  n: "int", inC: "int", h: "int", w: "int", outC: "int", outH: "int", outW: "int", padH: "int", padW: "int",
+  x: "int", weight: "int", bias: "int", y: "int", flip: "bool", qc: "int",
+} as const;
+
+/** Task t: quads [t*qc, (t+1)*qc) of the whole batch (image by image). */
+function winogradTask(f: JobFields<typeof FIELDS>, t: number, ctx: ThreadCtx): void {
+  const l = layout(f, f.qc);
+  const wasm = ctx.wasm;
+  const u = scratchOf(ctx), vb = u + l.uBytes, mb = vb + 36 * l.vBytes, xpad = mb + 36 * l.mBytes;
+  const tile = xpad + l.xpadBytes, tmp = tile + MR * NR * 4;
+  if (ctx.cacheKey !== jobSerial(ctx)) {
+    wasm.winoWeights(f.weight, f.outC, f.inC, f.flip ? 1 : 0, u, tmp);
+    ctx.cacheKey = jobSerial(ctx);
+  }
+  wasm.convGeom(f.h, f.w, 3, 3, 1, 1, f.padH, f.padW, 1, 1, l.tilesH * 4, l.tilesW * 4);
+  const first = t * f.qc, last = Math.min(f.n * l.quads, first + f.qc), nq = last - first;
+  const inPlane = f.h * f.w, outPlane = f.outH * f.outW;
+  // input transforms, image by image
+  for (let q = first; q < last;) {
+    const b = Math.floor(q / l.quads), q0 = q - b * l.quads, cnt = Math.min(last - q, l.quads - q0);
+    const imageKey = jobSerial(ctx) * 2 ** 20 + b;
+    if (ctx.cacheKey2 !== imageKey) {
+      wasm.padImage(f.x + 4 * b * f.inC * inPlane, f.inC, xpad);
+      ctx.cacheKey2 = imageKey;
+    }
+    wasm.winoInput(xpad, f.inC, l.hp, l.wp, l.tilesW, l.tilesH, q0, cnt, q - first, vb, l.vBytes, tmp);
+    q += cnt;
+  }
+  // the 36 products
+  const blockA = roundUp(f.outC, MR) * f.inC * 4;
+  for (let e = 0; e < 36; e++) wasm.macro(f.outC, nq * 4, f.inC, u + e * blockA, vb + e * l.vBytes, mb + e * l.mBytes, l.ldm, 0, tile);
+  // output transforms
+  for (let q = first; q < last;) {
+    const b = Math.floor(q / l.quads), q0 = q - b * l.quads, cnt = Math.min(last - q, l.quads - q0);
+    wasm.winoOutput(mb, l.ldm, l.mBytes, f.outC, l.tilesW, q0, cnt, q - first, f.y + 4 * b * f.outC * outPlane, f.outH, f.outW, f.bias, tmp);
+    q += cnt;
+  }
+}
+
+const winogradJob = defineJob({ name: "conv2d: winograd", fields: FIELDS, run: winogradTask });
+
+/** The forward convolution (with its bias) by Winograd; the caller checked useWinograd(p, false). */
+export function winogradForward(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
+  const v = { n: p.n, inC: p.c, h: p.h, w: p.w, outC: p.cOut, outH: p.outH, outW: p.outW, padH: p.padH, padW: p.padW };
+  winogradConv(pool, x, w, bias, v, false, out);
+}
+
+/** The input gradient by Winograd (a convolution of dy, padding 2 − pad); the caller checked useWinograd(p, true). */
+export function winogradBackwardInput(pool: ThreadPool, dy: Float32Array, w: Float32Array, p: Conv2dParams, out: Float32Array): void {
+  const v = { n: p.n, inC: p.cOut, h: p.outH, w: p.outW, outC: p.c, outH: p.h, outW: p.w, padH: 2 - p.padH, padW: 2 - p.padW };
+  winogradConv(pool, dy, w, null, v, true, out);
+}
