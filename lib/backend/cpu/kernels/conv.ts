@@ -11,7 +11,7 @@ import { jobSerial, refreshViews, scratchOf, type ThreadCtx } from "../threads/c
 import type { ThreadPool } from "../threads/thread-pool";
 import { INLINE_FLOPS, KC, MR, NR } from "./matmul";
 import { checkLength, roundUp } from "./util";
-import { useWinograd, winogradBackwardInput, winogradForward } from "./winograd";
+import { useWinograd, useWinogradWeight, winogradBackwardInput, winogradBackwardWeight, winogradForward } from "./winograd";
 
 declare module "../wasm-loader" {
   interface WasmExports {
@@ -260,6 +260,7 @@ export function conv2dBackwardWeightCpu(pool: ThreadPool, x: Float32Array, dy: F
     out.fill(0, 0, wSize);
     return;
   }
+  if (useWinogradWeight(p)) return winogradBackwardWeight(pool, x, dy, p, out);
   const arena = pool.begin();
   const bc = imageChunk(p), nbc = Math.ceil(p.n / bc);
   const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), dyPtr = arena.input(dy, 0, p.n * p.cOut * P);

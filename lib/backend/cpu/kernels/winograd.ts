@@ -1,24 +1,33 @@
 // Winograd F(4×4, 3×3) convolutions for stride-1, dilation-1, ungrouped 3×3 convolutions (any padding):
-// the forward pass, and the input gradient (for stride 1 a convolution of dy with the 180°-rotated,
-// channel-transposed weights and padding 2 − pad). The transforms are in wasm/winograd.ts.
+// the forward pass, the input gradient (for stride 1 a convolution of dy with the 180°-rotated,
+// channel-transposed weights and padding 2 − pad) and the weight gradient. Transforms: wasm/winograd.ts.
 //
-// Per task (a chunk of "quads", four consecutive output tiles of 4×4, possibly across images):
-//   V[e] (inC × tiles)  = Bᵀ d B of every input tile, as packed GEMM B strips     (winoInput)
+// Forward and input gradient, per task (a chunk of "quads", four consecutive 4×4 output tiles of a
+// tile row, possibly across images):
+//   V[e] (inC × tiles)  = Bᵀ d B of every 6×6 input tile, as packed GEMM B strips   (winoInput)
 //   M[e] (outC × tiles) = U[e] (outC × inC) · V[e]   for the 36 elements e          (macro, wasm/gemm.ts)
 //   y                   = Aᵀ M A (+ bias), clipped to the output planes              (winoOutput)
-// U = G g Gᵀ is computed once per job and thread (winoWeights). Every output is computed by one task
-// with a fixed summation order (the GEMM sums over the input channels in order), so results do not
-// depend on the thread count or the chunking.
+// with U = G g Gᵀ computed once per job and thread (winoWeights).
+// Weight gradient (the transpose of the forward in g): dW = Gᵀ [Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ x B)] G, i.e. per
+// element e a GEMM S[e] (cOut × c) += Z[e] (cOut × tiles) · Vᵀ[e] (tiles × c), summed over fixed image
+// chunks into partial sums that a second job adds in order and transforms back (winoWeightGrad).
+// Every output is computed by one task in a fixed order (the GEMMs sum in order, the partial sums
+// are added in order), so results do not depend on the thread count or the chunking.
 //
-// Error bound (float32, unit roundoff u = 2⁻²⁴): the transforms multiply values by at most 8 and add
-// up to 6 terms per 1-D pass, so each output differs from the exact convolution by at most about
-// c·u·S·Σ|w||x| over its window, with S ≈ 1e3 for F(4×4) (the growth of ‖A‖·‖B‖·‖G‖ over the tile)
-// plus the GEMM's own k·u. In practice, on uniform data, the error is ~1e-6 of Σ|w||x|: the test
-// (test/backend/cpu/winograd.test.ts) checks |y − y_ref| ≤ 2e-5 · Σ|w||x| per output, where the
-// direct (im2col) path is within ~1e-7.
+// Error bound (float32): the transforms scale values by up to 8 (Aᵀ) and 1/24 (G) and mix a whole
+// 6×6 input tile into each of its 16 outputs, so an output's error is proportional to the sizes of
+// the values in its tile, not only in its 3×3 window. With S_i = Σ|w||x| over the window of output i
+// (for the gradients: Σ|w||dy| and Σ|x||dy|) and S̄ its mean over the outputs:
+//     |y_i − y_exact,i| ≤ 2e-5 · (S_i + S̄)
+// which test/backend/cpu/winograd.test.ts checks (the worst measured, on uniform data, is ~3e-6·S_i
+// where S_i is not tiny; the direct im2col path stays within ~1e-7·S_i). F(2×2, 3×3) (not
+// implemented) would have smaller constants but does 1.8× the multiplies per output (16 per 4
+// outputs against 36 per 16) and 1.8× the transform stores.
+// NaN and Inf in the input reach every output of the tiles that hold them (a superset of the
+// outputs whose windows hold them) and can become NaN where the direct path gives ±Inf.
 //
-// GRADWORK_WINOGRAD=0 in the environment (read once, when this module loads) turns this path off;
-// setWinograd() switches it at run time (tests).
+// GRADWORK_WINOGRAD=0 in the environment (read once, when this module loads) turns these paths off;
+// setWinograd() switches them at run time (tests, benchmarks).
 import type { Conv2dParams } from "../../backend";
 import { defineJob, type JobFields } from "../threads/job";
 import { jobSerial, scratchOf, type ThreadCtx } from "../threads/context";
@@ -34,6 +43,12 @@ declare module "../wasm-loader" {
     winoInput(xp: number, channels: number, hp: number, wp: number, tilesW: number, tilesH: number, q0: number, nq: number, lq0: number, dst: number, eBytes: number, tmp: number): void;
     /** Inverse transform (+ bias) of quads [q0, q0+nq) into the output planes of one image. */
     winoOutput(m: number, ldm: number, eBytes: number, nco: number, tilesW: number, q0: number, nq: number, lq0: number, y: number, outH: number, outW: number, bias: number, tmp: number): void;
+    /** Transformed input tiles as packed B strips with the tiles along k (weight gradient). */
+    winoInputT(xp: number, channels: number, hp: number, wp: number, tilesW: number, q0: number, nq: number, lt0: number, kc: number, dst: number, eBytes: number, tmp: number): void;
+    /** Transformed dy tiles as packed A panels with the tiles along k (weight gradient). */
+    winoDyT(dy: number, channels: number, outH: number, outW: number, tilesW: number, q0: number, nq: number, lt0: number, kc: number, dst: number, eBytes: number, tmp: number): void;
+    /** Sum the partial products in order and transform them back into weight-gradient rows [co0, co0+nco). */
+    winoWeightGrad(parts: number, nparts: number, outC: number, inC: number, co0: number, nco: number, w: number, tmp: number): void;
     /** Add bias[r] to row r of a rows×cols block (row stride ldc floats). */
     addBias(c: number, rows: number, cols: number, ldc: number, bias: number): void;
   }
@@ -93,7 +108,7 @@ function layout(v: WinoConv, qc: number) {
   // per element e, plus a cache line so that the 36 blocks do not all map to the same cache sets
   const vBytes = roundUp(ldm, NR) * v.inC * 4 + 64, mBytes = v.outC * ldm * 4 + 64;
   const xpadBytes = v.inC * hp * wp * 4 + 16;
-  const tmpBytes = 64 * 16 + MR * NR * 4;
+  const tmpBytes = 96 * 16 + MR * NR * 4;
   const scratch = uBytes + 36 * vBytes + 36 * mBytes + xpadBytes + tmpBytes;
   return { tilesH, tilesW, quads: tilesH * tilesW / 4, hp, wp, ldm, uBytes, vBytes, mBytes, xpadBytes, scratch };
 }
@@ -177,3 +192,96 @@ export function winogradBackwardInput(pool: ThreadPool, dy: Float32Array, w: Flo
   const v = { n: p.n, inC: p.cOut, h: p.outH, w: p.outW, outC: p.c, outH: p.h, outW: p.w, padH: 2 - p.padH, padW: 2 - p.padW };
   winogradConv(pool, dy, w, null, v, true, out);
 }
+
+// ---------------------------------------------------------------- weight gradient
+
+/** Images per partial sum of the weight gradient: depends on the shapes only, never on the threads. */
+function imagesPerPartial(p: Conv2dParams): number {
+  return Math.max(1, Math.min(p.n, Math.ceil(4096 / (p.outH * p.outW))));
+}
+
+/** Quads per GEMM block of the weight gradient (k = 4 tiles per quad). */
+const WGRAD_QUADS = 8;
+
+function wgradLayout(p: Conv2dParams) {
+  const l = layout({ n: p.n, inC: p.c, h: p.h, w: p.w, outC: p.cOut, outH: p.outH, outW: p.outW, padH: p.padH, padW: p.padW }, WGRAD_QUADS);
+  const kc = 4 * WGRAD_QUADS;
+  const vtBytes = roundUp(p.c, NR) * kc * 4 + 64, ztBytes = roundUp(p.cOut, MR) * kc * 4 + 64; // per e, skewed
+  const scratch = 36 * vtBytes + 36 * ztBytes + l.xpadBytes + 96 * 16 + MR * NR * 4;
+  return { ...l, kc, vtBytes, ztBytes, scratch };
+}
+
+/**
+ * Whether the weight gradient takes the Winograd path: 3×3, stride 1, dilation 1, one group, both
+ * channel counts ≥ 2 and outputs at least 8 wide (tile rows are padded to 16 columns, so narrower
+ * outputs waste most of the work). Measured (1 thread, batch 64, CPU time, direct ms / Winograd ms):
+ * 32→32 on 32×32: 34.9/17.9; 64→64 on 16×16: 26.0/12.6; 3→32 on 32×32: 7.9/6.7; 2→8: 3.0/1.8;
+ * 16→2: 7.9/3.2; 32→32 on 8×8: 3.8/3.0; 64→64 on 4×4: 3.3/3.6 (loses); 1→16 on 28×28: 2.7/3.4
+ * (loses); 2→16 on 28×28: 3.42/3.44 (even).
+ */
+export function useWinogradWeight(p: Conv2dParams): boolean {
+  if (mode === false) return false;
+  if (p.kh !== 3 || p.kw !== 3 || p.strideH !== 1 || p.strideW !== 1 || p.dilH !== 1 || p.dilW !== 1 || p.groups !== 1) return false;
+  return mode === "always" || (p.c >= 2 && p.cOut >= 2 && p.outW >= 8);
+}
+
+/** The weight gradient by Winograd; the caller checked useWinogradWeight(p). */
+export function winogradBackwardWeight(pool: ThreadPool, x: Float32Array, dy: Float32Array, p: Conv2dParams, out: Float32Array): void {
+  const arena = pool.begin();
+  const bc = imagesPerPartial(p), nbc = Math.ceil(p.n / bc);
+  const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), dyPtr = arena.input(dy, 0, p.n * p.cOut * p.outH * p.outW);
+  const partPtr = arena.floats(nbc * 36 * p.cOut * p.c);
+  const wPtr = arena.output(out, p.cOut * p.c * 9);
+  const threads = 2 * 9 * p.n * p.c * p.cOut * p.outH * p.outW < INLINE_FLOPS ? 1 : pool.getThreads();
+  const l = wgradLayout(p);
+  const fields = { ...p, x: xPtr, dy: dyPtr, partials: partPtr, imagesPerPartial: bc, dw: wPtr };
+  pool.run(wgradJob, fields, { tasks: nbc, scratchBytes: l.scratch, threads });
+  const coChunk = Math.max(1, Math.ceil(p.cOut / (4 * threads)));
+  pool.run(wgradFinishJob, { ...fields, coChunk }, { tasks: Math.ceil(p.cOut / coChunk), scratchBytes: 64 * 4, threads });
+  arena.finish();
+}
+
+const WGRAD_FIELDS = {
+  n: "int", c: "int", h: "int", w: "int", cOut: "int", outH: "int", outW: "int", padH: "int", padW: "int",
+  x: "int", dy: "int", partials: "int", imagesPerPartial: "int",
+} as const;
+
+/** Task j: partial sum j of S[e] (cOut × c) over the tiles of images [j*bc, (j+1)*bc). */
+function wgradTask(f: JobFields<typeof WGRAD_FIELDS>, j: number, ctx: ThreadCtx): void {
+  const l = wgradLayout(f as unknown as Conv2dParams);
+  const wasm = ctx.wasm;
+  const vt = scratchOf(ctx), zt = vt + 36 * l.vtBytes, xpad = zt + 36 * l.ztBytes, tmp = xpad + l.xpadBytes, tile = tmp + 96 * 16;
+  wasm.convGeom(f.h, f.w, 3, 3, 1, 1, f.padH, f.padW, 1, 1, l.tilesH * 4, l.tilesW * 4);
+  const inPlane = f.h * f.w, outPlane = f.outH * f.outW;
+  const first = j * f.imagesPerPartial * l.quads, end = Math.min(f.n, (j + 1) * f.imagesPerPartial) * l.quads;
+  const blk = f.cOut * f.c * 4, part = f.partials + j * 36 * blk;
+  const ztBlock = l.ztBytes, vtBlock = l.vtBytes;
+  for (let q = first; q < end; q += WGRAD_QUADS) {
+    const last = Math.min(end, q + WGRAD_QUADS), kc = 4 * (last - q);
+    for (let s = q; s < last;) {
+      const b = Math.floor(s / l.quads), q0 = s - b * l.quads, cnt = Math.min(last - s, l.quads - q0);
+      const imageKey = jobSerial(ctx) * 2 ** 20 + b;
+      if (ctx.cacheKey2 !== imageKey) {
+        wasm.padImage(f.x + 4 * b * f.c * inPlane, f.c, xpad);
+        ctx.cacheKey2 = imageKey;
+      }
+      wasm.winoInputT(xpad, f.c, l.hp, l.wp, l.tilesW, q0, cnt, 4 * (s - q), kc, vt, vtBlock, tmp);
+      wasm.winoDyT(f.dy + 4 * b * f.cOut * outPlane, f.cOut, f.outH, f.outW, l.tilesW, q0, cnt, 4 * (s - q), kc, zt, ztBlock, tmp);
+      s += cnt;
+    }
+    const acc = q > first ? 1 : 0;
+    for (let e = 0; e < 36; e++) wasm.macro(f.cOut, f.c, kc, zt + e * ztBlock, vt + e * vtBlock, part + e * blk, f.c, acc, tile);
+  }
+}
+
+const wgradJob = defineJob({ name: "conv2d: winograd weight gradient", fields: WGRAD_FIELDS, run: wgradTask });
+
+const FINISH_FIELDS = { ...WGRAD_FIELDS, dw: "int", coChunk: "int" } as const;
+const wgradFinishJob = defineJob({
+  name: "conv2d: winograd weight gradient (sum and transform)",
+  fields: FINISH_FIELDS,
+  run(f, t, ctx) {
+    const nbc = Math.ceil(f.n / f.imagesPerPartial), co0 = t * f.coChunk;
+    ctx.wasm.winoWeightGrad(f.partials, nbc, f.cOut, f.c, co0, Math.min(f.coChunk, f.cOut - co0), f.dw, scratchOf(ctx));
+  },
+});

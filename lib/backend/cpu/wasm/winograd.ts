@@ -211,3 +211,148 @@ export function addBias(c: usize, rows: i32, cols: i32, ldc: i32, bias: usize): 
     }
   }
 }
+
+// ---------------------------------------------------------------- weight gradient
+// dW = Gᵀ [Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ x B)] G (the transpose of the forward's y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ x B)]A
+// in g): per element e a GEMM S[e] (outC × inC) += Z[e] (outC × tiles) · Vᵀ[e] (tiles × inC).
+
+/** Store the four lanes of v (four consecutive tiles) at p, p+step, p+2*step, p+3*step. */
+// @ts-ignore: decorator
+@inline function storeLanes(p: usize, v: v128, step: usize): void {
+  v128.store32_lane(p, v, 0);
+  v128.store32_lane(p + step, v, 1);
+  v128.store32_lane(p + 2 * step, v, 2);
+  v128.store32_lane(p + 3 * step, v, 3);
+}
+
+/**
+ * Like winoInput, but as packed GEMM B strips with the tiles along k: element e of tile t (numbered
+ * lt0.. in this block of kc tiles) of channel ci goes to dst + e*eBytes + 4*((ci/NR)*kc*NR + t*NR + ci%NR).
+ * tmp: scratch for 72 v128.
+ */
+export function winoInputT(xp: usize, channels: i32, hp: i32, wp: i32, tilesW: i32, q0: i32, nq: i32, lt0: i32, kc: i32, dst: usize, eBytes: i32, tmp: usize): void {
+  const qw = tilesW >> 2;
+  const eb = <usize>eBytes, res = tmp + 36 * 16;
+  for (let lq = 0; lq < nq; lq++) {
+    const q = q0 + lq, ty = q / qw, tx = (q - ty * qw) << 2;
+    const t = lt0 + lq * 4;
+    for (let ci = 0; ci < channels; ci++) {
+      let row = xp + (<usize>((ci * hp + ty * 4) * wp + tx * 4) << 2);
+      for (let r = 0; r < 6; r++) {
+        const a0 = v128.load(row), a1 = v128.load(row, 16), a2 = v128.load(row, 32), a3 = v128.load(row, 48), a4 = v128.load(row, 64);
+        const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+        const c0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), c1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
+        const c2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), c3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
+        const c4 = v128.shuffle<f32>(c0, a4, 1, 2, 3, 4), c5 = v128.shuffle<f32>(c1, a4, 1, 2, 3, 5);
+        bt6(c0, c1, c2, c3, c4, c5, tmp + (<usize>(r * 6) << 4), 16);
+        row += <usize>wp << 2;
+      }
+      for (let k = 0; k < 6; k++) {
+        const s = tmp + (<usize>k << 4);
+        bt6(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480),
+          res + (<usize>k << 4), 96);
+      }
+      const o = dst + (<usize>((ci / NR) * kc * NR + t * NR + ci % NR) << 2);
+      for (let e = 0; e < 36; e++) storeLanes(o + <usize>e * eb, v128.load(res + (<usize>e << 4)), NR << 2);
+    }
+  }
+}
+
+/** A·v for four vectors v0..v3 (A = (Aᵀ)ᵀ, 6×4); the six results to dst, dst+step, … */
+// @ts-ignore: decorator
+@inline function a4(v0: v128, v1: v128, v2: v128, v3: v128, dst: usize, step: usize): void {
+  const s02 = f32x4.add(v0, v2), s13 = f32x4.add(v1, v3);
+  const f = f32x4.add(v0, f32x4.mul(f32x4.splat(4), v2)), g = f32x4.add(f32x4.mul(f32x4.splat(2), v1), f32x4.mul(f32x4.splat(8), v3));
+  v128.store(dst, v0);
+  v128.store(dst + step, f32x4.add(s02, s13));
+  v128.store(dst + 2 * step, f32x4.sub(s02, s13));
+  v128.store(dst + 3 * step, f32x4.add(f, g));
+  v128.store(dst + 4 * step, f32x4.sub(f, g));
+  v128.store(dst + 5 * step, v3);
+}
+
+/**
+ * Z = A d Aᵀ of the 4×4 tiles d of dy (zero past outH×outW) for quads [q0, q0+nq) of one image
+ * (channels planes of outH×outW at dy), as packed GEMM A panels with the tiles along k: element e of
+ * tile t (numbered lt0.. in this block of kc tiles) of channel co goes to
+ * dst + e*eBytes + 4*((co/MR)*kc*MR + t*MR + co%MR). tmp: scratch for 90 v128.
+ */
+export function winoDyT(dy: usize, channels: i32, outH: i32, outW: i32, tilesW: i32, q0: i32, nq: i32, lt0: i32, kc: i32, dst: usize, eBytes: i32, tmp: usize): void {
+  const qw = tilesW >> 2;
+  const eb = <usize>eBytes, z = tmp + 16 * 16, res = z + 24 * 16, edge = res + 36 * 16;
+  for (let lq = 0; lq < nq; lq++) {
+    const q = q0 + lq, ty = q / qw, tx = (q - ty * qw) << 2;
+    const oy0 = ty * 4, ox0 = tx * 4, t = lt0 + lq * 4;
+    const rows = min(4, outH - oy0), cols = min(16, outW - ox0);
+    for (let co = 0; co < channels; co++) {
+      const plane = dy + (<usize>(co * outH * outW) << 2);
+      // d[y][x] over the four tiles: rows of 16 floats, transposed
+      for (let y = 0; y < 4; y++) {
+        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+        if (y < rows) {
+          const src = plane + (<usize>((oy0 + y) * outW + ox0) << 2);
+          if (cols == 16) {
+            a0 = v128.load(src); a1 = v128.load(src, 16); a2 = v128.load(src, 32); a3 = v128.load(src, 48);
+          } else {
+            v128.store(edge, a0); v128.store(edge, a0, 16); v128.store(edge, a0, 32); v128.store(edge, a0, 48);
+            for (let j = 0; j < cols; j++) store<f32>(edge + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+            a0 = v128.load(edge); a1 = v128.load(edge, 16); a2 = v128.load(edge, 32); a3 = v128.load(edge, 48);
+          }
+        }
+        const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+        // A along x: z[y][k] at z + (y*6 + k)*16
+        a4(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7),
+          v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), z + (<usize>(y * 6) << 4), 16);
+      }
+      // A along y: Z[i][k] at res + (i*6 + k)*16
+      for (let k = 0; k < 6; k++) {
+        const s = z + (<usize>k << 4);
+        a4(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), res + (<usize>k << 4), 96);
+      }
+      const o = dst + (<usize>((co / MR) * kc * MR + t * MR + co % MR) << 2);
+      for (let e = 0; e < 36; e++) storeLanes(o + <usize>e * eb, v128.load(res + (<usize>e << 4)), MR << 2);
+    }
+  }
+}
+
+/** Gᵀ·(s0..s5): three floats to dst, dst+step, dst+2*step (step in bytes). */
+// @ts-ignore: decorator
+@inline function gtTransform(s0: f32, s1: f32, s2: f32, s3: f32, s4: f32, s5: f32, dst: usize, step: usize): void {
+  const p = s1 + s2, m = s1 - s2, u = s3 + s4, v = s3 - s4;
+  store<f32>(dst, s0 * (1.0 / 4) - p * (1.0 / 6) + u * (1.0 / 24));
+  store<f32>(dst + step, -m * (1.0 / 6) + v * (1.0 / 12));
+  store<f32>(dst + 2 * step, (u - p) * (1.0 / 6) + s5);
+}
+
+/**
+ * The weight gradient from the partial products: for output channels [co0, co0+nco) and every input
+ * channel, S[e] = Σ_j parts[j][e] (j = 0..nparts-1 in order; part j's block e is outC×inC floats at
+ * parts + (j*36 + e)*outC*inC*4), then dW = Gᵀ S G into w (outC×inC×3×3). tmp: scratch for 54 floats.
+ */
+export function winoWeightGrad(parts: usize, nparts: i32, outC: i32, inC: i32, co0: i32, nco: i32, w: usize, tmp: usize): void {
+  const blk = <usize>(outC * inC) << 2;
+  const s = tmp, h = tmp + 36 * 4;
+  for (let co = co0; co < co0 + nco; co++) {
+    for (let ci = 0; ci < inC; ci++) {
+      const off = <usize>(co * inC + ci) << 2;
+      for (let e = 0; e < 36; e++) {
+        let acc: f32 = 0;
+        for (let j = 0; j < nparts; j++) acc += load<f32>(parts + <usize>(j * 36 + e) * blk + off);
+        store<f32>(s + (<usize>e << 2), acc);
+      }
+      // Gᵀ along k (columns) for each row i: h[i][kx] at h + (i*3 + kx)*4
+      for (let i = 0; i < 6; i++) {
+        const r = s + (<usize>(i * 6) << 2);
+        gtTransform(load<f32>(r), load<f32>(r, 4), load<f32>(r, 8), load<f32>(r, 12), load<f32>(r, 16), load<f32>(r, 20), h + (<usize>(i * 3) << 2), 4);
+      }
+      // Gᵀ along i for each kx: dW[ky][kx]
+      const dst = w + (<usize>((co * inC + ci) * 9) << 2);
+      for (let kx = 0; kx < 3; kx++) {
+        const c = h + (<usize>kx << 2);
+        gtTransform(load<f32>(c), load<f32>(c, 12), load<f32>(c, 24), load<f32>(c, 36), load<f32>(c, 48), load<f32>(c, 60), dst + (<usize>kx << 2), 12);
+      }
+    }
+  }
+}
