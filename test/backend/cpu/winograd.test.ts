@@ -125,6 +125,27 @@ describe("cpu backend: Winograd F(4×4, 3×3) convolutions", () => {
     expect(worstRelative(wino, direct, scale).rel).toBeGreaterThan(0);
   });
 
+  it("takes the Winograd path only where it measured faster, and within the memory caps", () => {
+    const was = setWinograd(true);
+    try {
+      const vgg = params(64, 32, 32, 32, 32, 1);
+      expect([useWinograd(vgg, false), useWinograd(vgg, true), useWinogradWeight(vgg)]).toEqual([true, true, true]);
+      const first = params(64, 3, 32, 32, 32, 1); // forward wins, the input gradient (a 32→3 convolution) loses
+      expect([useWinograd(first, false), useWinograd(first, true), useWinogradWeight(first)]).toEqual([true, false, true]);
+      const mnist = params(64, 1, 28, 28, 16, 1);
+      expect([useWinograd(mnist, false), useWinograd(mnist, true), useWinogradWeight(mnist)]).toEqual([false, false, false]);
+      const big = params(1, 512, 8, 8, 512, 1);
+      expect([useWinograd(big, false), useWinograd(big, true), useWinogradWeight(big)]).toEqual([false, false, false]);
+      expect(useWinograd({ ...vgg, strideH: 2, outH: 16 }, false)).toBe(false);
+      expect(useWinograd({ ...vgg, groups: 2 }, false)).toBe(false);
+      expect(useWinograd({ ...vgg, padH: 3, padW: 3, outH: 36, outW: 36 }, true)).toBe(false); // input gradient needs pad ≤ 2
+      setWinograd(false);
+      expect([useWinograd(vgg, false), useWinograd(vgg, true), useWinogradWeight(vgg)]).toEqual([false, false, false]);
+    } finally {
+      setWinograd(was);
+    }
+  });
+
   it("NaN and Inf reach exactly the outputs whose windows hold them", () => {
     const p = params(1, 8, 10, 10, 8, 1);
     const x = randomArray(p.n * p.c * p.h * p.w, 51), w = randomArray(p.cOut * p.c * 9, 52);

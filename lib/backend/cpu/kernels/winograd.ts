@@ -74,6 +74,14 @@ export function setWinograd(on: WinogradMode): WinogradMode {
 }
 
 /**
+ * Largest c·cOut for Winograd: the 36 transformed weight blocks (per thread) take 4× the memory of
+ * the direct path's packed weights, 9.4 MB at 256×256 channels.
+ */
+const MAX_CHANNEL_PRODUCT = 256 * 256;
+/** Largest memory for the weight gradient's partial sums (36 blocks of cOut×c per image chunk). */
+const MAX_PARTIAL_BYTES = 64 << 20;
+
+/**
  * Whether a convolution (forward, or input gradient when `backward`) takes the Winograd path:
  * 3×3, stride 1, dilation 1, one group (the input gradient: padding at most 2), and, seen as a
  * convolution inC → outC (the input gradient is one cOut → c), inC ≥ 2 and outC ≥ 6: the input
@@ -89,6 +97,7 @@ export function useWinograd(p: Conv2dParams, backward: boolean): boolean {
   if (mode === false) return false;
   if (p.kh !== 3 || p.kw !== 3 || p.strideH !== 1 || p.strideW !== 1 || p.dilH !== 1 || p.dilW !== 1 || p.groups !== 1) return false;
   if (backward && (p.padH > 2 || p.padW > 2)) return false;
+  if (p.c * p.cOut > MAX_CHANNEL_PRODUCT) return false;
   if (mode === "always") return true;
   const inC = backward ? p.cOut : p.c, outC = backward ? p.c : p.cOut;
   return inC >= 2 && outC >= 6;
@@ -222,6 +231,8 @@ function wgradLayout(p: Conv2dParams) {
 export function useWinogradWeight(p: Conv2dParams): boolean {
   if (mode === false) return false;
   if (p.kh !== 3 || p.kw !== 3 || p.strideH !== 1 || p.strideW !== 1 || p.dilH !== 1 || p.dilW !== 1 || p.groups !== 1) return false;
+  if (p.c * p.cOut > MAX_CHANNEL_PRODUCT) return false;
+  if (36 * Math.ceil(p.n / imagesPerPartial(p)) * p.c * p.cOut * 4 > MAX_PARTIAL_BYTES) return false;
   return mode === "always" || (p.c >= 2 && p.cOut >= 2 && p.outW >= 8);
 }
 
