@@ -209,6 +209,8 @@ function imagesPerPartial(p: Conv2dParams): number {
   return Math.max(1, Math.min(p.n, Math.ceil(4096 / (p.outH * p.outW))));
 }
 
+/** Transform scratch of the weight gradient (winoInputT: 180 v128). */
+const WGRAD_TMP = 192 * 16;
 /** Quads per GEMM block of the weight gradient (k = 4 tiles per quad). */
 const WGRAD_QUADS = 8;
 
@@ -216,7 +218,7 @@ function wgradLayout(p: Conv2dParams) {
   const l = layout({ n: p.n, inC: p.c, h: p.h, w: p.w, outC: p.cOut, outH: p.outH, outW: p.outW, padH: p.padH, padW: p.padW }, WGRAD_QUADS);
   const kc = 4 * WGRAD_QUADS;
   const vtBytes = roundUp(p.c, NR) * kc * 4 + 64, ztBytes = roundUp(p.cOut, MR) * kc * 4 + 64; // per e, skewed
-  const scratch = 36 * vtBytes + 36 * ztBytes + l.xpadBytes + 96 * 16 + MR * NR * 4;
+  const scratch = 36 * vtBytes + 36 * ztBytes + l.xpadBytes + WGRAD_TMP + MR * NR * 4;
   return { ...l, kc, vtBytes, ztBytes, scratch };
 }
 
@@ -261,7 +263,7 @@ const WGRAD_FIELDS = {
 function wgradTask(f: JobFields<typeof WGRAD_FIELDS>, j: number, ctx: ThreadCtx): void {
   const l = wgradLayout(f as unknown as Conv2dParams);
   const wasm = ctx.wasm;
-  const vt = scratchOf(ctx), zt = vt + 36 * l.vtBytes, xpad = zt + 36 * l.ztBytes, tmp = xpad + l.xpadBytes, tile = tmp + 96 * 16;
+  const vt = scratchOf(ctx), zt = vt + 36 * l.vtBytes, xpad = zt + 36 * l.ztBytes, tmp = xpad + l.xpadBytes, tile = tmp + WGRAD_TMP;
   wasm.convGeom(f.h, f.w, 3, 3, 1, 1, f.padH, f.padW, 1, 1, l.tilesH * 4, l.tilesW * 4);
   const inPlane = f.h * f.w, outPlane = f.outH * f.outW;
   const first = j * f.imagesPerPartial * l.quads, end = Math.min(f.n, (j + 1) * f.imagesPerPartial) * l.quads;

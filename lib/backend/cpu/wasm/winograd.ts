@@ -228,34 +228,57 @@ export function addBias(c: usize, rows: i32, cols: i32, ldc: i32, bias: usize): 
 /**
  * Like winoInput, but as packed GEMM B strips with the tiles along k: element e of tile t (numbered
  * lt0.. in this block of kc tiles) of channel ci goes to dst + e*eBytes + 4*((ci/NR)*kc*NR + t*NR + ci%NR).
- * tmp: scratch for 72 v128.
+ * tmp: scratch for 180 v128.
  */
 export function winoInputT(xp: usize, channels: i32, hp: i32, wp: i32, tilesW: i32, q0: i32, nq: i32, lt0: i32, kc: i32, dst: usize, eBytes: i32, tmp: usize): void {
   const qw = tilesW >> 2;
-  const eb = <usize>eBytes, res = tmp + 36 * 16;
+  const eb = <usize>eBytes, res = tmp + 36 * 16; // res: 36 vectors per channel, 4 channels
   for (let lq = 0; lq < nq; lq++) {
     const q = q0 + lq, ty = q / qw, tx = (q - ty * qw) << 2;
     const t = lt0 + lq * 4;
-    for (let ci = 0; ci < channels; ci++) {
-      let row = xp + (<usize>((ci * hp + ty * 4) * wp + tx * 4) << 2);
-      for (let r = 0; r < 6; r++) {
-        const a0 = v128.load(row), a1 = v128.load(row, 16), a2 = v128.load(row, 32), a3 = v128.load(row, 48), a4 = v128.load(row, 64);
-        const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
-        const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-        const c0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), c1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
-        const c2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), c3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
-        const c4 = v128.shuffle<f32>(c0, a4, 1, 2, 3, 4), c5 = v128.shuffle<f32>(c1, a4, 1, 2, 3, 5);
-        bt6(c0, c1, c2, c3, c4, c5, tmp + (<usize>(r * 6) << 4), 16);
-        row += <usize>wp << 2;
+    for (let c0 = 0; c0 < channels; c0 += 4) {
+      const group = min(4, channels - c0);
+      for (let j = 0; j < group; j++) inputTile(xp + (<usize>(((c0 + j) * hp + ty * 4) * wp + tx * 4) << 2), wp, tmp, res + <usize>j * 576);
+      const o = dst + (<usize>((c0 / NR) * kc * NR + t * NR + c0 % NR) << 2);
+      if (group == 4) {
+        // four channels × four tiles: transpose so that each tile's four channels are one store
+        for (let e = 0; e < 36; e++) {
+          const r = res + (<usize>e << 4);
+          const a0 = v128.load(r), a1 = v128.load(r, 576), a2 = v128.load(r, 1152), a3 = v128.load(r, 1728);
+          const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+          const p = o + <usize>e * eb;
+          v128.store(p, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(p, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), NR << 2);
+          v128.store(p, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), NR << 3);
+          v128.store(p, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 3 * (NR << 2));
+        }
+      } else {
+        for (let j = 0; j < group; j++) {
+          for (let e = 0; e < 36; e++) storeLanes(o + (<usize>j << 2) + <usize>e * eb, v128.load(res + <usize>j * 576 + (<usize>e << 4)), NR << 2);
+        }
       }
-      for (let k = 0; k < 6; k++) {
-        const s = tmp + (<usize>k << 4);
-        bt6(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480),
-          res + (<usize>k << 4), 96);
-      }
-      const o = dst + (<usize>((ci / NR) * kc * NR + t * NR + ci % NR) << 2);
-      for (let e = 0; e < 36; e++) storeLanes(o + <usize>e * eb, v128.load(res + (<usize>e << 4)), NR << 2);
     }
+  }
+}
+
+/** Bᵀ d B of one channel's four tiles (row pointer at the first tile's top-left): 36 vectors at res + e*16. tmp: 36 v128. */
+// @ts-ignore: decorator
+@inline function inputTile(row: usize, wp: i32, tmp: usize, res: usize): void {
+  for (let r = 0; r < 6; r++) {
+    const a0 = v128.load(row), a1 = v128.load(row, 16), a2 = v128.load(row, 32), a3 = v128.load(row, 48), a4 = v128.load(row, 64);
+    const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+    const c0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), c1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
+    const c2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), c3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
+    const c4 = v128.shuffle<f32>(c0, a4, 1, 2, 3, 4), c5 = v128.shuffle<f32>(c1, a4, 1, 2, 3, 5);
+    bt6(c0, c1, c2, c3, c4, c5, tmp + (<usize>(r * 6) << 4), 16);
+    row += <usize>wp << 2;
+  }
+  for (let k = 0; k < 6; k++) {
+    const s = tmp + (<usize>k << 4);
+    bt6(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480),
+      res + (<usize>k << 4), 96);
   }
 }
 
@@ -276,16 +299,18 @@ export function winoInputT(xp: usize, channels: i32, hp: i32, wp: i32, tilesW: i
  * Z = A d Aᵀ of the 4×4 tiles d of dy (zero past outH×outW) for quads [q0, q0+nq) of one image
  * (channels planes of outH×outW at dy), as packed GEMM A panels with the tiles along k: element e of
  * tile t (numbered lt0.. in this block of kc tiles) of channel co goes to
- * dst + e*eBytes + 4*((co/MR)*kc*MR + t*MR + co%MR). tmp: scratch for 90 v128.
+ * dst + e*eBytes + 4*((co/MR)*kc*MR + t*MR + co%MR). tmp: scratch for 100 v128.
  */
 export function winoDyT(dy: usize, channels: i32, outH: i32, outW: i32, tilesW: i32, q0: i32, nq: i32, lt0: i32, kc: i32, dst: usize, eBytes: i32, tmp: usize): void {
   const qw = tilesW >> 2;
-  const eb = <usize>eBytes, z = tmp + 16 * 16, res = z + 24 * 16, edge = res + 36 * 16;
+  const eb = <usize>eBytes, z = tmp, edge = z + 24 * 16;
+  let res = edge + 4 * 16, prev = res + 36 * 16; // this channel's and the previous channel's Z
   for (let lq = 0; lq < nq; lq++) {
     const q = q0 + lq, ty = q / qw, tx = (q - ty * qw) << 2;
     const oy0 = ty * 4, ox0 = tx * 4, t = lt0 + lq * 4;
     const rows = min(4, outH - oy0), cols = min(16, outW - ox0);
     for (let co = 0; co < channels; co++) {
+      const swap = res; res = prev; prev = swap;
       const plane = dy + (<usize>(co * outH * outW) << 2);
       // d[y][x] over the four tiles: rows of 16 floats, transposed
       for (let y = 0; y < 4; y++) {
@@ -312,7 +337,20 @@ export function winoDyT(dy: usize, channels: i32, outH: i32, outW: i32, tilesW: 
         a4(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), res + (<usize>k << 4), 96);
       }
       const o = dst + (<usize>((co / MR) * kc * MR + t * MR + co % MR) << 2);
-      for (let e = 0; e < 36; e++) storeLanes(o + <usize>e * eb, v128.load(res + (<usize>e << 4)), MR << 2);
+      if ((co & 1) == 0) {
+        if (co + 1 == channels) for (let e = 0; e < 36; e++) storeLanes(o + <usize>e * eb, v128.load(res + (<usize>e << 4)), MR << 2);
+        continue; // an even channel waits for its pair
+      }
+      // an odd channel: interleave with the even one before it (same MR panel: MR is even), 2 floats per store
+      for (let e = 0; e < 36; e++) {
+        const a = v128.load(prev + (<usize>e << 4)), b = v128.load(res + (<usize>e << 4));
+        const lo = v128.shuffle<f32>(a, b, 0, 4, 1, 5), hi = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+        const p = o - 4 + <usize>e * eb;
+        v128.store64_lane(p, lo, 0);
+        v128.store64_lane(p, lo, 1, MR << 2);
+        v128.store64_lane(p, hi, 0, MR << 3);
+        v128.store64_lane(p, hi, 1, 3 * (MR << 2));
+      }
     }
   }
 }
