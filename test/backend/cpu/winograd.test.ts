@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Conv2dParams } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
-import { setWinograd, useWinograd, useWinogradWeight } from "../../../lib/backend/cpu/kernels/winograd";
+import { setWinograd, setWinogradWeight, useWinograd, useWinogradWeight } from "../../../lib/backend/cpu/kernels/winograd";
 import { expectIdentical, randomArray } from "./helpers";
 
 /** Bound on the Winograd error relative to Σ|w||x| (see kernels/winograd.ts). */
@@ -126,9 +126,11 @@ describe("cpu backend: Winograd F(4×4, 3×3) convolutions", () => {
   });
 
   it("takes the Winograd path only where it measured faster, and within the memory caps", () => {
-    const was = setWinograd(true);
+    const was = setWinograd(true), wasWeight = setWinogradWeight(false);
     try {
       const vgg = params(64, 32, 32, 32, 32, 1);
+      expect(useWinogradWeight(vgg), "the weight gradient is opt-in").toBe(false);
+      setWinogradWeight(true);
       expect([useWinograd(vgg, false), useWinograd(vgg, true), useWinogradWeight(vgg)]).toEqual([true, true, true]);
       const first = params(64, 3, 32, 32, 32, 1); // forward wins, the input gradient (a 32→3 convolution) loses
       expect([useWinograd(first, false), useWinograd(first, true), useWinogradWeight(first)]).toEqual([true, false, true]);
@@ -143,6 +145,7 @@ describe("cpu backend: Winograd F(4×4, 3×3) convolutions", () => {
       expect([useWinograd(vgg, false), useWinograd(vgg, true), useWinogradWeight(vgg)]).toEqual([false, false, false]);
     } finally {
       setWinograd(was);
+      setWinogradWeight(wasWeight);
     }
   });
 

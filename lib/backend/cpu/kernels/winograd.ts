@@ -27,7 +27,8 @@
 // outputs whose windows hold them) and can become NaN where the direct path gives ±Inf.
 //
 // GRADWORK_WINOGRAD=0 in the environment (read once, when this module loads) turns these paths off;
-// setWinograd() switches them at run time (tests, benchmarks).
+// setWinograd() switches them at run time (tests, benchmarks). The weight gradient is off unless
+// GRADWORK_WINOGRAD_WEIGHT=1 (less accurate, see useWinogradWeight).
 import type { Conv2dParams } from "../../backend";
 import { defineJob, type JobFields } from "../threads/job";
 import { jobSerial, scratchOf, type ThreadCtx } from "../threads/context";
@@ -222,16 +223,37 @@ function wgradLayout(p: Conv2dParams) {
   return { ...l, kc, vtBytes, ztBytes, scratch };
 }
 
+let weightOn = typeof process !== "undefined" && process.env?.GRADWORK_WINOGRAD_WEIGHT === "1";
+
 /**
- * Whether the weight gradient takes the Winograd path: 3×3, stride 1, dilation 1, one group, both
- * channel counts ≥ 2 and outputs at least 8 wide (tile rows are padded to 16 columns, so narrower
- * outputs waste most of the work). Measured (1 thread, batch 64, CPU time, direct ms / Winograd ms):
- * 32→32 on 32×32: 34.9/17.9; 64→64 on 16×16: 26.0/12.6; 3→32 on 32×32: 7.9/6.7; 2→8: 3.0/1.8;
- * 16→2: 7.9/3.2; 32→32 on 8×8: 3.8/3.0; 64→64 on 4×4: 3.3/3.6 (loses); 1→16 on 28×28: 2.7/3.4
- * (loses); 2→16 on 28×28: 3.42/3.44 (even).
+ * Internal (tests, benchmarks): turn the Winograd weight gradient on or off (default: off unless
+ * GRADWORK_WINOGRAD_WEIGHT=1, see useWinogradWeight); returns the previous setting.
+ *
+ * @example
+ * const was = setWinogradWeight(true);
+ * try { ... } finally { setWinogradWeight(was); }
+ */
+export function setWinogradWeight(on: boolean): boolean {
+  const was = weightOn;
+  weightOn = on;
+  return was;
+}
+
+/**
+ * Whether the weight gradient takes the Winograd path. Off by default (opt in with
+ * GRADWORK_WINOGRAD_WEIGHT=1, or setWinograd("always")): it is 1.3–2.4× faster but its rounding
+ * error is ~10× the direct path's — each dW sums products of transformed tiles whose values are up
+ * to ~100× larger than x·dy, then cancels them in Gᵀ S G — which exceeds the absolute tolerance
+ * (1e-4) of test/ops/larger-shapes.test.ts on sums of ~1600 products of N(0,1) values (error 2.2e-4
+ * on a gradient of 0.27; ~2e-7 of Σ|x||dy|, within this file's bound).
+ * When on: 3×3, stride 1, dilation 1, one group, both channel counts ≥ 2 and outputs at least 8
+ * wide (tile rows are padded to 16 columns, so narrower outputs waste most of the work). Measured
+ * (1 thread, batch 64, CPU time, direct ms / Winograd ms): 32→32 on 32×32: 34.9/17.9; 64→64 on
+ * 16×16: 26.0/12.6; 3→32 on 32×32: 7.9/6.7; 2→8: 3.0/1.8; 16→2: 7.9/3.2; 32→32 on 8×8: 3.8/3.0;
+ * 64→64 on 4×4: 3.3/3.6 (loses); 1→16 on 28×28: 2.7/3.4 (loses); 2→16 on 28×28: 3.42/3.44 (even).
  */
 export function useWinogradWeight(p: Conv2dParams): boolean {
-  if (mode === false) return false;
+  if (mode === false || (mode !== "always" && !weightOn)) return false;
   if (p.kh !== 3 || p.kw !== 3 || p.strideH !== 1 || p.strideW !== 1 || p.dilH !== 1 || p.dilW !== 1 || p.groups !== 1) return false;
   if (p.c * p.cOut > MAX_CHANNEL_PRODUCT) return false;
   if (36 * Math.ceil(p.n / imagesPerPartial(p)) * p.c * p.cOut * 4 > MAX_PARTIAL_BYTES) return false;
