@@ -149,6 +149,23 @@ describe("cpu backend: Winograd F(4×4, 3×3) convolutions", () => {
     }
   });
 
+  it("the direct path adds the bias in WebAssembly bit-identically to adding it afterwards", () => {
+    const was = setWinograd(false);
+    try {
+      for (const p of [params(3, 5, 9, 11, 7, 1), { ...params(2, 4, 12, 12, 9, 0), kh: 5, kw: 5, strideH: 2, strideW: 2, outH: 4, outW: 4 }]) {
+        const x = randomArray(p.n * p.c * p.h * p.w, 61), w = randomArray(p.cOut * p.c * p.kh * p.kw, 62), bias = randomArray(p.cOut, 63);
+        const P = p.outH * p.outW, ySize = p.n * p.cOut * P;
+        const withBias = new Float32Array(ySize), noBias = new Float32Array(ySize);
+        cpuBackend.conv2d(x, w, bias, p, withBias);
+        cpuBackend.conv2d(x, w, null, p, noBias);
+        for (let i = 0; i < ySize; i++) noBias[i] += bias[Math.floor(i / P) % p.cOut];
+        expectIdentical(withBias, noBias, "conv2d with bias");
+      }
+    } finally {
+      setWinograd(was);
+    }
+  });
+
   it("NaN and Inf reach exactly the outputs whose windows hold them", () => {
     const p = params(1, 8, 10, 10, 8, 1);
     const x = randomArray(p.n * p.c * p.h * p.w, 51), w = randomArray(p.cOut * p.c * 9, 52);

@@ -4,7 +4,11 @@
 //   weight grad:    dW_g (og×K)     = Σ_b dy[b,g] (og×P) · col[b,g]^T (P×K)     tasks: group × K chunk × image chunk
 // with K = (c/groups)·kh·kw and P = outH·outW. Work is split over outputs only; the weight gradient
 // sums fixed image chunks into partial buffers added up in a fixed order, so results do not depend
-// on the thread count.
+// on the thread count. The forward adds the bias in WebAssembly (addBias) on each column strip after
+// its last k-block, the same rounding as adding it afterwards.
+// Stride-1 3×3 ungrouped convolutions with enough channels take Winograd F(4×4, 3×3) instead
+// (kernels/winograd.ts: forward and input gradient; the weight gradient only with
+// GRADWORK_WINOGRAD_WEIGHT=1); GRADWORK_WINOGRAD=0 keeps every convolution on the paths below.
 import type { Conv2dParams } from "../../backend";
 import { defineJob, type JobFields } from "../threads/job";
 import { jobSerial, refreshViews, scratchOf, type ThreadCtx } from "../threads/context";
