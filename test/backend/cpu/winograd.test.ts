@@ -149,6 +149,18 @@ describe("cpu backend: Winograd F(4×4, 3×3) convolutions", () => {
     }
   });
 
+  it("forward with padding 3 (the input gradient then takes the direct path)", () => {
+    const p = params(2, 6, 7, 5, 9, 3);
+    expect([useWinograd(p, false), useWinograd(p, true)]).toEqual([true, false]);
+    const x = randomArray(p.n * p.c * p.h * p.w, 71), w = randomArray(p.cOut * p.c * 9, 72), bias = randomArray(p.cOut, 73);
+    const ySize = p.n * p.cOut * p.outH * p.outW;
+    const want = new Float32Array(ySize), scale = new Float32Array(ySize), got = new Float32Array(ySize).fill(NaN);
+    referenceBackend.conv2d(x, w, bias, p, want);
+    referenceBackend.conv2d(abs(x), abs(w), abs(bias), p, scale);
+    cpuBackend.conv2d(x, w, bias, p, got);
+    expect(worstRelative(got, want, scale).rel).toBeLessThanOrEqual(TOL);
+  });
+
   it("the direct path adds the bias in WebAssembly bit-identically to adding it afterwards", () => {
     const was = setWinograd(false);
     try {
