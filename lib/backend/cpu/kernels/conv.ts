@@ -4,7 +4,11 @@
 //   weight grad:    dW_g (og×K)     = Σ_b dy[b,g] (og×P) · col[b,g]^T (P×K)     tasks: group × K chunk × image chunk
 // with K = (c/groups)·kh·kw and P = outH·outW. Work is split over outputs only; the weight gradient
 // sums fixed image chunks into partial buffers added up in a fixed order, so results do not depend
-// on the thread count.
+// on the thread count. The forward adds the bias in WebAssembly (addBias) on each column strip after
+// its last k-block, the same rounding as adding it afterwards.
+// Stride-1 3×3 ungrouped convolutions with enough channels take Winograd F(4×4, 3×3) instead
+// (kernels/winograd.ts: forward and input gradient; the weight gradient only with
+// GRADWORK_WINOGRAD_WEIGHT=1); GRADWORK_WINOGRAD=0 keeps every convolution on the paths below.
 import type { Conv2dParams } from "../../backend";
 import { defineJob, type JobFields } from "../threads/job";
 import { jobSerial, refreshViews, scratchOf, type ThreadCtx } from "../threads/context";
@@ -12,6 +16,7 @@ import type { ThreadPool } from "../threads/thread-pool";
 import { INLINE_FLOPS, KC, MR, NR } from "./matmul";
 import { checkLength, roundUp } from "./util";
 import { conv2dDirect, conv2dDirectBackwardWeight, directConvApplies, directWeightApplies } from "./conv-direct";
+import { useWinograd, useWinogradWeight, winogradBackwardInput, winogradBackwardWeight, winogradForward } from "./winograd";
 
 declare module "../wasm-loader" {
   interface WasmExports {
@@ -114,11 +119,21 @@ function imageTask(f: Conv2dParams & { chunk: number; chunks: number }, t: numbe
 
 // ---------------------------------------------------------------- forward
 
+/**
+ * The forward convolution (plus bias) on the pool. Stride-1 3×3 convolutions with enough channels
+ * go to Winograd F(4×4, 3×3) (kernels/winograd.ts; GRADWORK_WINOGRAD=0 turns it off), the rest to
+ * the direct im2col path below.
+ *
+ * @example
+ * conv2dCpu(pool, x, w, bias, { n: 1, c: 3, h: 8, w: 8, cOut: 4, kh: 3, kw: 3, groups: 1, strideH: 1, strideW: 1,
+ *   padH: 1, padW: 1, dilH: 1, dilW: 1, outH: 8, outW: 8 }, out);
+ */
 export function conv2dCpu(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
   if (directConvApplies(p)) return conv2dDirect(pool, x, w, bias, p, out); // few output channels: kernels/conv-direct.ts
   const P = p.outH * p.outW, og = p.cOut / p.groups, K = (p.c / p.groups) * p.kh * p.kw;
   const ySize = p.n * p.cOut * P;
   if (ySize === 0) return;
+  if (K > 0 && useWinograd(p, false)) return winogradForward(pool, x, w, bias, p, out);
   const arena = pool.begin();
   const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), wPtr = arena.input(w, 0, w.length);
   const bPtr = bias ? arena.input(bias, 0, p.cOut) : 0, yPtr = arena.output(out, ySize);
@@ -162,14 +177,8 @@ function forwardTask(f: JobFields<typeof FORWARD_FIELDS>, t: number, ctx: Thread
       const cols = Math.min(NR, np - j);
       wasm.packIm2col(xpad, k0, kc, p0 + j, cols, strip);
       wasm.macro(og, cols, kc, packedW + 4 * k0 * ogPad, strip, yg + 4 * j, P, k0 > 0 ? 1 : 0, tmp);
-    }
-  }
-  if (f.bias) {
-    refreshViews(ctx);
-    const mem = ctx.f32, bias = f.bias >> 2;
-    for (let co = 0; co < og; co++) {
-      const bv = mem[bias + g * og + co], row = (yg >> 2) + co * P;
-      for (let j = 0; j < np; j++) mem[row + j] += bv;
+      // the bias, on these columns while they are in cache (same rounding as adding it afterwards)
+      if (f.bias && k0 + kc >= K) wasm.addBias(yg + 4 * j, og, cols, P, f.bias + 4 * g * og);
     }
   }
 }
@@ -179,6 +188,13 @@ const convForward = defineJob({ name: "conv2d: forward", fields: FORWARD_FIELDS,
 
 // ---------------------------------------------------------------- input gradient
 
+/**
+ * The input gradient on the pool: Winograd for the convolutions conv2dCpu sends there (with padding
+ * at most 2), else col2im of Wᵀ·dy.
+ *
+ * @example
+ * conv2dBackwardInputCpu(pool, dy, w, p, dx); // p as for conv2dCpu
+ */
 export function conv2dBackwardInputCpu(pool: ThreadPool, dy: Float32Array, w: Float32Array, p: Conv2dParams, out: Float32Array): void {
   const P = p.outH * p.outW, cg = p.c / p.groups, og = p.cOut / p.groups, khw = p.kh * p.kw;
   const xSize = p.n * p.c * p.h * p.w;
@@ -187,6 +203,7 @@ export function conv2dBackwardInputCpu(pool: ThreadPool, dy: Float32Array, w: Fl
     out.fill(0, 0, xSize);
     return;
   }
+  if (useWinograd(p, true)) return winogradBackwardInput(pool, dy, w, p, out);
   const arena = pool.begin();
   const dyPtr = arena.input(dy, 0, p.n * p.cOut * P), wPtr = arena.input(w, 0, w.length), dxPtr = arena.output(out, xSize);
   const threads = threadsFor(pool, p);
@@ -250,6 +267,7 @@ export function conv2dBackwardWeightCpu(pool: ThreadPool, x: Float32Array, dy: F
     out.fill(0, 0, wSize);
     return;
   }
+  if (useWinogradWeight(p)) return winogradBackwardWeight(pool, x, dy, p, out);
   const arena = pool.begin();
   const bc = imageChunk(p), nbc = Math.ceil(p.n / bc);
   const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), dyPtr = arena.input(dy, 0, p.n * p.cOut * P);

@@ -7,3 +7,4 @@ export * from "./channel";
 export * from "./conv-direct";
 export * from "./pooling";
 export * from "./pack";
+export * from "./winograd";
