@@ -116,25 +116,7 @@ export function winoInput(xp: usize, channels: i32, hp: i32, wp: i32, tilesW: i3
       continue;
     }
     for (let ci = 0; ci < channels; ci++) {
-      let row = xp + (<usize>((ci * hp + ty * 4) * wp + tx * 4) << 2);
-      // rows: the 6 columns of each of the four tiles, transposed into lanes, then Bᵀ along x
-      for (let r = 0; r < 6; r++) {
-        const a0 = v128.load(row), a1 = v128.load(row, 16), a2 = v128.load(row, 32), a3 = v128.load(row, 48), a4 = v128.load(row, 64);
-        const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
-        const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-        const c0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), c1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
-        const c2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), c3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
-        const c4 = v128.shuffle<f32>(c0, a4, 1, 2, 3, 4), c5 = v128.shuffle<f32>(c1, a4, 1, 2, 3, 5);
-        bt6(c0, c1, c2, c3, c4, c5, tmp + (<usize>(r * 6) << 4), 16);
-        row += <usize>wp << 2;
-      }
-      // columns: Bᵀ along y, element (i, k) to block i*6+k
-      const o = out0 + (<usize>(ci * NR) << 2);
-      for (let k = 0; k < 6; k++) {
-        const s = tmp + (<usize>k << 4);
-        bt6(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480),
-          o + <usize>k * eb, 6 * eb);
-      }
+      inputTile(xp + (<usize>((ci * hp + ty * 4) * wp + tx * 4) << 2), wp, tmp, out0 + (<usize>(ci * NR) << 2), eb);
     }
   }
 }
@@ -238,7 +220,7 @@ export function winoInputT(xp: usize, channels: i32, hp: i32, wp: i32, tilesW: i
     const t = lt0 + lq * 4;
     for (let c0 = 0; c0 < channels; c0 += 4) {
       const group = min(4, channels - c0);
-      for (let j = 0; j < group; j++) inputTile(xp + (<usize>(((c0 + j) * hp + ty * 4) * wp + tx * 4) << 2), wp, tmp, res + <usize>j * 576);
+      for (let j = 0; j < group; j++) inputTile(xp + (<usize>(((c0 + j) * hp + ty * 4) * wp + tx * 4) << 2), wp, tmp, res + <usize>j * 576, 16);
       const o = dst + (<usize>((c0 / NR) * kc * NR + t * NR + c0 % NR) << 2);
       if (group == 4) {
         // four channels × four tiles: transpose so that each tile's four channels are one store
@@ -262,9 +244,13 @@ export function winoInputT(xp: usize, channels: i32, hp: i32, wp: i32, tilesW: i
   }
 }
 
-/** Bᵀ d B of one channel's four tiles (row pointer at the first tile's top-left): 36 vectors at res + e*16. tmp: 36 v128. */
+/**
+ * Bᵀ d B of one channel's four tiles (row pointer at the first tile's top-left), four tiles in the
+ * four lanes: element e = i*6 + k to dst + e*step. tmp: 36 v128.
+ */
 // @ts-ignore: decorator
-@inline function inputTile(row: usize, wp: i32, tmp: usize, res: usize): void {
+@inline function inputTile(row: usize, wp: i32, tmp: usize, dst: usize, step: usize): void {
+  // rows: the 6 columns of each of the four tiles, transposed into lanes, then Bᵀ along x
   for (let r = 0; r < 6; r++) {
     const a0 = v128.load(row), a1 = v128.load(row, 16), a2 = v128.load(row, 32), a3 = v128.load(row, 48), a4 = v128.load(row, 64);
     const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
@@ -275,10 +261,11 @@ export function winoInputT(xp: usize, channels: i32, hp: i32, wp: i32, tilesW: i
     bt6(c0, c1, c2, c3, c4, c5, tmp + (<usize>(r * 6) << 4), 16);
     row += <usize>wp << 2;
   }
+  // columns: Bᵀ along y, element (i, k) to dst + (i*6 + k)*step
   for (let k = 0; k < 6; k++) {
     const s = tmp + (<usize>k << 4);
     bt6(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480),
-      res + (<usize>k << 4), 96);
+      dst + <usize>k * step, 6 * step);
   }
 }
 
