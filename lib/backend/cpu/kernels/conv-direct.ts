@@ -17,7 +17,7 @@
 // GRADWORK_DIRECT_CONV=0 turns the path off (the GEMM path then runs every convolution).
 import type { Conv2dParams } from "../../backend";
 import { defineJob, type JobFields } from "../threads/job";
-import { jobSerial, scratchOf, type ThreadCtx } from "../threads/context";
+import { oncePerJob, scratchOf, type ThreadCtx } from "../threads/context";
 import type { ThreadPool } from "../threads/thread-pool";
 import { INLINE_FLOPS } from "./matmul";
 import { roundUp } from "./util";
@@ -109,11 +109,7 @@ function directTask(f: JobFields<typeof FIELDS>, t: number, ctx: ThreadCtx): voi
   const wasm = ctx.wasm;
   const tmp = scratchOf(ctx), xpad = tmp + 64;
   wasm.directGeom(f.h, f.w, f.kh, f.kw, f.strideH, f.strideW, f.padH, f.padW, f.dilH, f.dilW, f.outH, f.outW);
-  const imageKey = jobSerial(ctx) * 2 ** 24 + b * groups + g;
-  if (ctx.cacheKey2 !== imageKey) {
-    wasm.directPad(f.x + 4 * (b * f.c + g * cg) * f.h * f.w, cg, xpad);
-    ctx.cacheKey2 = imageKey;
-  }
+  oncePerJob(ctx, b * groups + g, () => wasm.directPad(f.x + 4 * (b * f.c + g * cg) * f.h * f.w, cg, xpad));
   const co = g * og + c0;
   wasm.convDirect(xpad, f.weight + 4 * co * K, K, f.bias ? f.bias + 4 * co : 0, nco, f.y + 4 * (b * f.cOut + co) * P, tmp);
 }

@@ -11,7 +11,7 @@
 // GRADWORK_WINOGRAD_WEIGHT=1); GRADWORK_WINOGRAD=0 keeps every convolution on the paths below.
 import type { Conv2dParams } from "../../backend";
 import { defineJob, type JobFields } from "../threads/job";
-import { jobSerial, refreshViews, scratchOf, type ThreadCtx } from "../threads/context";
+import { jobSerial, oncePerJob, refreshViews, scratchOf, type ThreadCtx } from "../threads/context";
 import type { ThreadPool } from "../threads/thread-pool";
 import { INLINE_FLOPS, KC, MR, NR } from "./matmul";
 import { checkLength, roundUp } from "./util";
@@ -165,11 +165,7 @@ function forwardTask(f: JobFields<typeof FORWARD_FIELDS>, t: number, ctx: Thread
   }
   setGeom(ctx, f);
   // zero-padded copy of this image's channel group (once per image and group)
-  const imageKey = jobSerial(ctx) * 2 ** 24 + b * groups + g;
-  if (ctx.cacheKey2 !== imageKey) {
-    wasm.padImage(f.x + 4 * (b * f.c + g * cg) * plane, cg, xpad);
-    ctx.cacheKey2 = imageKey;
-  }
+  oncePerJob(ctx, b * groups + g, () => wasm.padImage(f.x + 4 * (b * f.c + g * cg) * plane, cg, xpad));
   const yg = f.y + 4 * ((b * f.cOut + g * og) * P + p0);
   for (let k0 = 0; k0 < K; k0 += kcMax) {
     const kc = Math.min(kcMax, K - k0);

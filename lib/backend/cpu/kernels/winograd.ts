@@ -31,7 +31,7 @@
 // GRADWORK_WINOGRAD_WEIGHT=1 (less accurate, see useWinogradWeight).
 import type { Conv2dParams } from "../../backend";
 import { defineJob, type JobFields } from "../threads/job";
-import { jobSerial, scratchOf, type ThreadCtx } from "../threads/context";
+import { jobSerial, oncePerJob, scratchOf, type ThreadCtx } from "../threads/context";
 import type { ThreadPool } from "../threads/thread-pool";
 import { INLINE_FLOPS, MR, NR } from "./matmul";
 import { roundUp } from "./util";
@@ -170,11 +170,7 @@ function winogradTask(f: JobFields<typeof FIELDS>, t: number, ctx: ThreadCtx): v
   // input transforms, image by image
   for (let q = first; q < last;) {
     const b = Math.floor(q / l.quads), q0 = q - b * l.quads, cnt = Math.min(last - q, l.quads - q0);
-    const imageKey = jobSerial(ctx) * 2 ** 20 + b;
-    if (ctx.cacheKey2 !== imageKey) {
-      wasm.padImage(f.x + 4 * b * f.inC * inPlane, f.inC, xpad);
-      ctx.cacheKey2 = imageKey;
-    }
+    oncePerJob(ctx, b, () => wasm.padImage(f.x + 4 * b * f.inC * inPlane, f.inC, xpad));
     wasm.winoInput(xpad, f.inC, l.hp, l.wp, l.tilesW, l.tilesH, q0, cnt, q - first, vb, l.vBytes, tmp);
     q += cnt;
   }
@@ -295,11 +291,7 @@ function wgradTask(f: JobFields<typeof WGRAD_FIELDS>, j: number, ctx: ThreadCtx)
     const last = Math.min(end, q + WGRAD_QUADS), kc = 4 * (last - q);
     for (let s = q; s < last;) {
       const b = Math.floor(s / l.quads), q0 = s - b * l.quads, cnt = Math.min(last - s, l.quads - q0);
-      const imageKey = jobSerial(ctx) * 2 ** 20 + b;
-      if (ctx.cacheKey2 !== imageKey) {
-        wasm.padImage(f.x + 4 * b * f.c * inPlane, f.c, xpad);
-        ctx.cacheKey2 = imageKey;
-      }
+      oncePerJob(ctx, b, () => wasm.padImage(f.x + 4 * b * f.c * inPlane, f.c, xpad));
       wasm.winoInputT(xpad, f.c, l.hp, l.wp, l.tilesW, q0, cnt, 4 * (s - q), kc, vt, vtBlock, tmp);
       wasm.winoDyT(f.dy + 4 * b * f.cOut * outPlane, f.cOut, f.outH, f.outW, l.tilesW, q0, cnt, 4 * (s - q), kc, zt, ztBlock, tmp);
       s += cnt;

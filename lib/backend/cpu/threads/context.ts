@@ -51,3 +51,18 @@ export function scratchOf(ctx: ThreadCtx): number {
 export function jobSerial(ctx: ThreadCtx): number {
   return ctx.ctl[JOB];
 }
+
+/**
+ * Run `fill` unless this thread already ran it for `index` during the current job: a one-entry
+ * per-thread cache in ctx.cacheKey2, e.g. for the zero-padded copy of image `index` that the
+ * convolution tasks of one image share.
+ *
+ * @example
+ * oncePerJob(ctx, b, () => ctx.wasm.padImage(x + 4 * b * plane, channels, xpad));
+ */
+export function oncePerJob(ctx: ThreadCtx, index: number, fill: () => void): void {
+  const key = jobSerial(ctx) * 2 ** 24 + index;
+  if (ctx.cacheKey2 === key) return;
+  fill();
+  ctx.cacheKey2 = key;
+}
