@@ -5,21 +5,13 @@ import type { Conv2dParams } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
 import { directConvApplies, directWeightApplies, setDirectConv } from "../../../lib/backend/cpu/kernels/conv-direct";
-import { expectClose, expectIdentical, randomArray } from "./helpers";
+import { convParams, expectClose, expectIdentical, randomArray } from "./helpers";
 
 const initialThreads = getNumThreads();
 afterAll(() => {
   setNumThreads(initialThreads);
   setDirectConv(true);
 });
-
-function convParams(n: number, c: number, h: number, w: number, cOut: number, kh: number, kw: number,
-  o: { groups?: number; stride?: [number, number]; pad?: [number, number]; dil?: [number, number] } = {}): Conv2dParams {
-  const [strideH, strideW] = o.stride ?? [1, 1], [padH, padW] = o.pad ?? [0, 0], [dilH, dilW] = o.dil ?? [1, 1];
-  const outH = Math.floor((h + 2 * padH - dilH * (kh - 1) - 1) / strideH) + 1;
-  const outW = Math.floor((w + 2 * padW - dilW * (kw - 1) - 1) / strideW) + 1;
-  return { n, c, h, w, cOut, kh, kw, groups: o.groups ?? 1, strideH, strideW, padH, padW, dilH, dilW, outH, outW };
-}
 
 const shapes: [string, Conv2dParams][] = [
   ["ConvNet conv1: 3→3 5×5 on 32×32 (threaded)", convParams(8, 3, 32, 32, 3, 5, 5)],

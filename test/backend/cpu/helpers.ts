@@ -1,6 +1,6 @@
 // Shared helpers for the cpu-backend tests: seeded random data and comparisons.
 import { expect } from "vitest";
-import type { View } from "../../../lib/backend/backend";
+import type { Conv2dParams, View } from "../../../lib/backend/backend";
 
 /** Deterministic uniform numbers in [-1, 1) (mulberry32). */
 export function rng(seed: number): () => number {
@@ -56,3 +56,12 @@ export function expectIdentical(actual: Float32Array | Int32Array, expected: Flo
 
 /** A strided view of `data` (the kernels' input format). */
 export const view = (data: Float32Array, shape: number[], strides: number[], offset = 0): View => ({ data, offset, shape, strides });
+
+/** Convolution geometry with the output size worked out (PyTorch's formula). */
+export function convParams(n: number, c: number, h: number, w: number, cOut: number, kh: number, kw: number,
+  o: { groups?: number; stride?: [number, number]; pad?: [number, number]; dil?: [number, number] } = {}): Conv2dParams {
+  const [strideH, strideW] = o.stride ?? [1, 1], [padH, padW] = o.pad ?? [0, 0], [dilH, dilW] = o.dil ?? [1, 1];
+  const outH = Math.floor((h + 2 * padH - dilH * (kh - 1) - 1) / strideH) + 1;
+  const outW = Math.floor((w + 2 * padW - dilW * (kw - 1) - 1) / strideW) + 1;
+  return { n, c, h, w, cOut, kh, kw, groups: o.groups ?? 1, strideH, strideW, padH, padW, dilH, dilW, outH, outW };
+}

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Backend, Conv2dParams, GemmArgs, Pool2dParams, View } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, cpuBackendInfo, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
-import { expectClose, expectIdentical, randomArray, rng, view } from "./helpers";
+import { convParams, expectClose, expectIdentical, randomArray, rng, view } from "./helpers";
 
 const THREADS = [1, 2, 3];
 const initialThreads = getNumThreads();
@@ -51,14 +51,6 @@ cases.push({
 });
 
 // ---------------------------------------------------------------- convolutions
-function convParams(n: number, c: number, h: number, w: number, cOut: number, kh: number, kw: number,
-  o: { groups?: number; stride?: [number, number]; pad?: [number, number]; dil?: [number, number] } = {}): Conv2dParams {
-  const [strideH, strideW] = o.stride ?? [1, 1], [padH, padW] = o.pad ?? [0, 0], [dilH, dilW] = o.dil ?? [1, 1];
-  const outH = Math.floor((h + 2 * padH - dilH * (kh - 1) - 1) / strideH) + 1;
-  const outW = Math.floor((w + 2 * padW - dilW * (kw - 1) - 1) / strideW) + 1;
-  return { n, c, h, w, cOut, kh, kw, groups: o.groups ?? 1, strideH, strideW, padH, padW, dilH, dilW, outH, outW };
-}
-
 const convs: [string, Conv2dParams, boolean][] = [
   ["3x3 pad 1 (threaded)", convParams(4, 8, 13, 13, 16, 3, 3, { pad: [1, 1] }), true],
   ["stride 2x1, pad 1x0, dilation 1x2, 2 groups", convParams(3, 6, 11, 9, 4, 3, 2, { groups: 2, stride: [2, 1], pad: [1, 0], dil: [1, 2] }), false],

@@ -8,7 +8,7 @@ import type { Conv2dParams } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
 import { setWinograd, setWinogradWeight, useWinograd, useWinogradWeight } from "../../../lib/backend/cpu/kernels/winograd";
-import { expectIdentical, randomArray } from "./helpers";
+import { convParams, expectIdentical, randomArray } from "./helpers";
 
 /** Bound on the Winograd error relative to Σ|w||x| (see kernels/winograd.ts). */
 const TOL = 2e-5;
@@ -19,8 +19,9 @@ afterAll(() => {
   setWinograd(true);
 });
 
+/** A stride-1 3×3 convolution with padding `pad` on each side. */
 function params(n: number, c: number, h: number, w: number, cOut: number, pad: number): Conv2dParams {
-  return { n, c, h, w, cOut, kh: 3, kw: 3, groups: 1, strideH: 1, strideW: 1, padH: pad, padW: pad, dilH: 1, dilW: 1, outH: h + 2 * pad - 2, outW: w + 2 * pad - 2 };
+  return convParams(n, c, h, w, cOut, 3, 3, { pad: [pad, pad] });
 }
 
 const abs = (a: Float32Array) => a.map(Math.abs);
