@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as gw from "../lib/index";
 import { loadNet } from "./models";
 import type { ChildRequest, ChildResult } from "./protocol";
-import { measure, peakRssMB } from "./stats";
+import { measure, measureAlternating, peakRssMB } from "./stats";
 import { CONV, unitsPerStep } from "./workloads";
 
 interface ThreadControl {
@@ -23,8 +23,8 @@ function newestMtime(dir: string): number {
   return t;
 }
 
-/** Pick the cpu backend when registered (else the reference one) and set the thread count; returns notes. */
-export function chooseBackend(threads: number): { backend: string; threads: number; notes: string[] } {
+/** Pick the cpu backend when registered (else the reference one) and set the thread count; returns notes and a way to change the count. */
+export function chooseBackend(threads: number): { backend: string; threads: number; notes: string[]; setThreads: (n: number) => void } {
   const notes: string[] = [];
   const cpuDir = join(ROOT, "lib", "backend", "cpu");
   let ctl = gw as unknown as ThreadControl;
@@ -49,6 +49,9 @@ export function chooseBackend(threads: number): { backend: string; threads: numb
     notes.push('"cpu" backend not registered: fell back to the single-threaded "reference" backend');
   }
   let used = 1;
+  const setThreads = (n: number) => {
+    if (gw.getBackend() !== "reference" && typeof ctl.setNumThreads === "function") ctl.setNumThreads(n);
+  };
   if (gw.getBackend() !== "reference") {
     if (typeof ctl.setNumThreads === "function") {
       ctl.setNumThreads(threads);
@@ -57,7 +60,7 @@ export function chooseBackend(threads: number): { backend: string; threads: numb
       notes.push("setNumThreads is not available: thread count ignored");
     }
   }
-  return { backend: gw.getBackend(), threads: used, notes };
+  return { backend: gw.getBackend(), threads: used, notes, setThreads };
 }
 
 /** Build the step function of a workload. */
@@ -106,6 +109,10 @@ export async function runGradwork(req: ChildRequest, ready: () => void): Promise
   const notes = [...chosen.notes];
   const step = makeStep(req, notes);
   ready();
+  if (req.alternate) {
+    const a = await measureAlternating(step, chosen.setThreads, req.alternate, unitsPerStep(req.workload), req.plan);
+    return { samples: a.samples, stepsPerRun: a.stepsPerRun, cold: a.cold, alternated: a.perThreads, peakMB: peakRssMB(), backend: chosen.backend, threads: chosen.threads, notes };
+  }
   const t = await measure(step, unitsPerStep(req.workload), req.plan);
   return { ...t, peakMB: peakRssMB(), backend: chosen.backend, threads: chosen.threads, notes };
 }

@@ -11,6 +11,14 @@ export interface BenchOptions {
   threads: number[];
   /** Timing for gradwork and PyTorch. */
   plan: TimingPlan;
+  /**
+   * Timing for gradwork and PyTorch on the training workloads: a longer warm-up, so that the samples
+   * show the steady state of a long training run (gradwork's tensor heap grows to its working size
+   * over the first ~30 steps, whose page faults slow a 2-thread VGG step by up to ~1.8×).
+   */
+  trainPlan: TimingPlan;
+  /** Timing of the VGG-style net's speed-up, alternating the thread counts in one process (runs = rounds). */
+  alternatePlan: TimingPlan;
   /** Timing for the slow single-threaded peers (TF.js, ConvNetJS): capped harder. */
   slowPeerPlan: TimingPlan;
   /** Skip the peers entirely. */
@@ -94,6 +102,12 @@ export function parseOptions(argv: string[]): BenchOptions {
   const plan: TimingPlan = quick
     ? { runs: 3, targetRunS: 0.4, warmupS: 0.3, budgetS: 5 }
     : { runs: 7, targetRunS: 0.7, warmupS: 0.5, budgetS: 12 };
+  const trainPlan: TimingPlan = quick
+    ? { runs: 3, targetRunS: 0.4, warmupS: 1.5, budgetS: 6.5 }
+    : { runs: 7, targetRunS: 0.7, warmupS: 5, budgetS: 17 };
+  const alternatePlan: TimingPlan = quick
+    ? { runs: 3, targetRunS: 0.4, warmupS: 1.5, budgetS: 10 }
+    : { runs: 7, targetRunS: 0.7, warmupS: 5, budgetS: 30 };
   const slowPeerPlan: TimingPlan = quick
     ? { runs: 3, targetRunS: 0.4, warmupS: 0.3, budgetS: 5 }
     : { runs: 5, targetRunS: 1, warmupS: 0.5, budgetS: 10 };
@@ -103,6 +117,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     workloads: WORKLOADS.filter((w) => groups.includes(w.group)),
     threads,
     plan,
+    trainPlan,
+    alternatePlan,
     slowPeerPlan,
     json,
     compareNode: compareNode === undefined ? defaultCompareNode() : compareNode,

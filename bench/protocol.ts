@@ -12,6 +12,11 @@ export interface ChildRequest {
   plan: TimingPlan;
   /** The Node binary of a JavaScript child (default: the one running the bench). */
   node?: string;
+  /**
+   * Measure at each of these thread counts in turn, in this one process (see measureAlternating in
+   * stats.ts): `threads` is then ignored and the samples are the speed-ups of the last count over the first.
+   */
+  alternate?: number[];
 }
 
 export interface ChildResult {
@@ -27,6 +32,8 @@ export interface ChildResult {
   threads: number;
   /** Anything the reader must know (fallbacks, differences from the spec). */
   notes: string[];
+  /** With ChildRequest.alternate: the throughput samples at each thread count, one per round. */
+  alternated?: { threads: number; samples: number[] }[];
 }
 
 /** The child prints this marker once set-up is done, just before the first timed step. */

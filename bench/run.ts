@@ -6,7 +6,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseOptions, type BenchOptions } from "./options";
 import type { ChildRequest, Framework } from "./protocol";
-import { cellValue, fmt, NAMES, progressLine, summaryTable, targets, type Lookup, type SimdPeakRow } from "./report";
+import { alternatingLine, cellValue, fmt, NAMES, progressLine, summaryTable, targets, type Lookup, type SimdPeakRow } from "./report";
 import { PYTHON, runChild, runKernelsChild, runSimdPeakChild, type Measurement } from "./spawn";
 
 interface PeerStatus {
@@ -117,17 +117,19 @@ async function main(): Promise<void> {
   if (opts.compareNode && !other) console.log(`--compare-node ${opts.compareNode} does not start: no side-by-side Node figures`);
   if (other) console.log(`side by side: gradwork also on ${opts.compareNode} (Node ${other.node}, V8 ${other.v8})`);
   console.log(`threads: ${opts.threads.join(", ")} · workloads: ${opts.workloads.map((w) => w.id).join(", ")}`);
-  console.log(`timing: median of up to ${opts.plan.runs} runs of ~${opts.plan.targetRunS} s after ${opts.plan.warmupS} s warm-up, at most ~${opts.plan.budgetS} s per workload (TF.js, ConvNetJS: ${opts.slowPeerPlan.budgetS} s)`);
+  console.log(`timing: median of up to ${opts.plan.runs} runs of ~${opts.plan.targetRunS} s after ${opts.plan.warmupS} s warm-up (training: ${opts.trainPlan.warmupS} s), at most ~${opts.plan.budgetS} s per workload (training: ${opts.trainPlan.budgetS} s; TF.js, ConvNetJS: ${opts.slowPeerPlan.budgetS} s)`);
   const peers = opts.noPeers ? [] : checkPeers();
   for (const p of peers) console.log(`peer: ${p.detail}`);
   const active = peers.filter((p) => p.available).map((p) => p.framework);
   console.log("");
 
   const results: Measurement[] = [];
-  const heavy = { startupS: 90, afterReadyS: opts.plan.budgetS * 3 + 20 };
+  const heavy = { startupS: 90, afterReadyS: Math.max(opts.plan.budgetS, opts.trainPlan.budgetS) * 3 + 20 };
+  // training workloads warm up longer (see BenchOptions.trainPlan), the same for gradwork and PyTorch
+  const planFor = (w: (typeof opts.workloads)[number]) => (w.unit === "img/s" ? opts.trainPlan : opts.plan);
   const light = { startupS: 90, afterReadyS: opts.slowPeerPlan.budgetS + 3 };
   const run = async (framework: Framework, threads: number, slow: boolean, w: (typeof opts.workloads)[number]) => {
-    const req: ChildRequest = { framework, workload: w, threads, plan: slow ? opts.slowPeerPlan : opts.plan };
+    const req: ChildRequest = { framework, workload: w, threads, plan: slow ? opts.slowPeerPlan : planFor(w) };
     const m = await runChild(req, slow ? light : heavy);
     results.push(m);
     console.log(progressLine(m, w));
@@ -146,13 +148,27 @@ async function main(): Promise<void> {
     if (active.includes("convnetjs") && (w.group === "convnet" || w.group === "vgg")) await run("convnetjs", 1, true, w);
   }
 
+  // The VGG-style net's speed-up from 1 thread to all, alternating the thread counts in one process
+  // (stats.ts measureAlternating): the target reads this one, the separate processes above drift apart
+  const alternating: Measurement[] = [];
+  const vgg = opts.workloads.find((w) => w.id === "vgg-b64");
+  if (vgg && opts.threads.length > 1 && !singleThreaded) {
+    const counts = [opts.threads[0], opts.threads[opts.threads.length - 1]];
+    console.log(`\nspeed-up ${counts[0]}→${counts[1]} threads, alternating in one process:`);
+    for (const framework of ["gradwork", ...active.filter((f) => f === "pytorch")] as Framework[]) {
+      const m = await runChild({ framework, workload: vgg, threads: counts[1], plan: opts.alternatePlan, alternate: counts }, { startupS: 90, afterReadyS: opts.alternatePlan.budgetS * 3 + 20 });
+      alternating.push(m);
+      console.log(alternatingLine(m));
+    }
+  }
+
   // The same gradwork workloads on a second Node (issue 20: Node 20 against the newest LTS), at all cores.
   const allThreads = opts.threads[opts.threads.length - 1];
   const nodeResults: Measurement[] = [];
   if (other) {
     console.log(`\ngradwork on Node ${other.node} (${opts.compareNode}):`);
     for (const w of opts.workloads.filter((x) => ["gemm1024", "conv", "convnet-b64", "vgg-b64", "vggbn-b64"].includes(x.id))) {
-      const m = await runChild({ framework: "gradwork", workload: w, threads: allThreads, plan: opts.plan, node: opts.compareNode! }, heavy);
+      const m = await runChild({ framework: "gradwork", workload: w, threads: allThreads, plan: planFor(w), node: opts.compareNode! }, heavy);
       nodeResults.push(m);
       console.log(progressLine(m, w));
     }
@@ -175,8 +191,8 @@ async function main(): Promise<void> {
 
   const allT = opts.threads[opts.threads.length - 1];
   console.log("\n## Summary (medians)\n");
-  console.log(summaryTable(get, opts.threads, active, opts.workloads.map((w) => w.id), simdPeak?.rows));
-  const tg = targets(get, allT, simdPeak?.rows);
+  console.log(summaryTable(get, opts.threads, active, opts.workloads.map((w) => w.id), simdPeak?.rows, alternating));
+  const tg = targets(get, allT, simdPeak?.rows, alternating);
   console.log("\n## Targets (gradwork)\n");
   for (const t of tg) console.log(`- ${t.label}: ${fmt(t.value)} → ${t.ok === undefined ? "not measured" : t.ok ? "met" : "NOT met"}`);
   if (gwBackends.includes("reference")) console.log("  (measured on the reference backend: the targets are for the cpu backend)");
@@ -199,9 +215,10 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpu: cpuModel(), cores: availableParallelism(), node: process.version, v8: process.versions.v8, loadavg: loadavg() },
     compareNode: other ? { path: opts.compareNode, ...other, measurements: nodeResults } : null,
-    options: { quick: opts.quick, threads: opts.threads, workloads: opts.workloads.map((w) => w.id), plan: opts.plan, slowPeerPlan: opts.slowPeerPlan },
+    options: { quick: opts.quick, threads: opts.threads, workloads: opts.workloads.map((w) => w.id), plan: opts.plan, trainPlan: opts.trainPlan, slowPeerPlan: opts.slowPeerPlan },
     peers,
     measurements: results,
+    alternating,
     kernels,
     simdPeak,
     targets: tg,

@@ -64,6 +64,70 @@ export async function measure(step: () => void, unitsPerStep: number, plan: Timi
   return { samples, stepsPerRun, cold: false };
 }
 
+/** Throughput at each thread count, measured in turn, and the speed-ups they give. */
+export interface AlternatingTiming {
+  /** One speed-up per round: throughput at the last thread count over the first. */
+  samples: number[];
+  perThreads: { threads: number; samples: number[] }[];
+  stepsPerRun: number;
+  cold: boolean;
+}
+
+/**
+ * A speed-up measured so that machine noise hits both sides alike: after warming up at the last
+ * thread count, each round runs `stepsPerRun` timed steps at every count of `threads` in turn (one
+ * untimed step after each switch), for `plan.runs` rounds within `plan.budgetS`. On a shared 2-core
+ * machine, throughput drifts by ±20 % over tens of seconds; two separate processes measured a minute
+ * apart can give speed-ups from 1.2× to 1.9× for the same code, alternating rounds do not.
+ *
+ * @example
+ * const t = await measureAlternating(step, gw.setNumThreads, [1, 2], 64, plan);
+ * summarize(t.samples).median; // e.g. 1.8 (2 threads over 1)
+ */
+export async function measureAlternating(step: () => void, setThreads: (n: number) => void, threads: number[], unitsPerStep: number, plan: TimingPlan): Promise<AlternatingTiming> {
+  const now = () => performance.now() / 1000;
+  const start = now();
+  const last = threads[threads.length - 1];
+  setThreads(last);
+  const warm: number[] = [];
+  while (warm.length < 2 || now() - start < plan.warmupS) {
+    const t0 = now();
+    step();
+    warm.push(now() - t0);
+    await turn();
+  }
+  // steps per run from the slowest count (one untimed step there, after the switch, and one timed)
+  setThreads(threads[0]);
+  step();
+  await turn();
+  const t0 = now();
+  step();
+  const slowS = Math.max(now() - t0, 1e-6);
+  await turn();
+  const stepsPerRun = Math.max(1, Math.round(plan.targetRunS / slowS));
+  const perThreads = threads.map((t) => ({ threads: t, samples: [] as number[] }));
+  const samples: number[] = [];
+  let roundS = 0;
+  for (let r = 0; r < plan.runs; r++) {
+    if (r > 0 && now() - start + roundS > plan.budgetS) break;
+    const r0 = now();
+    for (const row of perThreads) {
+      setThreads(row.threads);
+      step(); // after a switch: workers wake up, caches refill
+      await turn();
+      const s0 = now();
+      for (let s = 0; s < stepsPerRun; s++) {
+        step();
+        await turn();
+      }
+      row.samples.push((unitsPerStep * stepsPerRun) / (now() - s0));
+    }
+    roundS = now() - r0;
+    samples.push(perThreads[perThreads.length - 1].samples[r] / perThreads[0].samples[r]);
+  }
+  return { samples, perThreads, stepsPerRun, cold: false };
+}
+
 /** Median, extremes and quartiles of a list of samples. */
 export interface Summary {
   median: number;

@@ -55,6 +55,41 @@ def measure(step, units_per_step, plan):
     return dict(samples=samples, stepsPerRun=steps_per_run, cold=False)
 
 
+def measure_alternating(step, set_threads, threads, units_per_step, plan):
+    """Mirror of measureAlternating() in bench/stats.ts."""
+    now = time.perf_counter
+    start = now()
+    set_threads(threads[-1])
+    warm = []
+    while len(warm) < 2 or now() - start < plan["warmupS"]:
+        t0 = now()
+        step()
+        warm.append(now() - t0)
+    set_threads(threads[0])
+    step()
+    t0 = now()
+    step()
+    slow_s = max(now() - t0, 1e-6)
+    steps_per_run = max(1, round(plan["targetRunS"] / slow_s))
+    per_threads = [dict(threads=t, samples=[]) for t in threads]
+    samples = []
+    round_s = 0.0
+    for r in range(plan["runs"]):
+        if r > 0 and now() - start + round_s > plan["budgetS"]:
+            break
+        r0 = now()
+        for row in per_threads:
+            set_threads(row["threads"])
+            step()  # after a switch
+            s0 = now()
+            for _ in range(steps_per_run):
+                step()
+            row["samples"].append(units_per_step * steps_per_run / (now() - s0))
+        round_s = now() - r0
+        samples.append(per_threads[-1]["samples"][r] / per_threads[0]["samples"][r])
+    return dict(samples=samples, alternated=per_threads, stepsPerRun=steps_per_run, cold=False)
+
+
 def make_step(torch, w):
     torch.manual_seed(0)
     group = w["group"]
@@ -99,7 +134,10 @@ def main():
     torch.set_num_threads(req["threads"])
     step, units = make_step(torch, req["workload"])
     print("\n" + READY_MARK, flush=True)
-    result = measure(step, units, req["plan"])
+    if req.get("alternate"):
+        result = measure_alternating(step, torch.set_num_threads, req["alternate"], units, req["plan"])
+    else:
+        result = measure(step, units, req["plan"])
     result.update(
         peakMB=peak_rss_mb(),
         backend="pytorch-cpu",

@@ -61,6 +61,8 @@ const convs: [string, Conv2dParams, boolean][] = [
   ["conv1d (h = kh = 1), dilation 2", convParams(3, 4, 1, 50, 6, 1, 5, { pad: [0, 2], dil: [1, 2] }), true],
   ["large image (70x70)", convParams(1, 2, 70, 70, 3, 3, 3, { pad: [1, 1] }), false],
   ["batch 16, 3 groups, stride 3, pad larger than needed", convParams(16, 9, 12, 12, 12, 4, 4, { groups: 3, stride: [3, 3], pad: [3, 3] }), true],
+  // two image chunks of partial sums, added by a job of two tasks (4,608 weight-gradient elements)
+  ["batch 16, 32→16 channels 24x24 (partial sums added on the threads)", convParams(16, 32, 24, 24, 16, 3, 3, { pad: [1, 1] }), false],
 ];
 for (const [label, p, withBias] of convs) {
   const xSize = p.n * p.c * p.h * p.w, wSize = p.cOut * (p.c / p.groups) * p.kh * p.kw, ySize = p.n * p.cOut * p.outH * p.outW;

@@ -30,6 +30,8 @@ declare module "../wasm-loader" {
     packIm2colT(x: number, k0: number, nk: number, p0: number, kc: number, dst: number, tab: number): void;
     /** Add column-gradient rows [k0, k0+rows) into the planes of dx. */
     col2im(dcol: number, k0: number, rows: number, dx: number): void;
+    /** out[i] = Σ_j part[j·stride + i] (j < n, i0 ≤ i < i1), in float64 in order of j, rounded once. */
+    sumPartials(part: number, n: number, stride: number, i0: number, i1: number, out: number): void;
   }
 }
 const TMP_BYTES = MR * NR * 4;
@@ -275,20 +277,28 @@ export function conv2dBackwardWeightCpu(pool: ThreadPool, x: Float32Array, dy: F
   const chunks = Math.ceil(K / chunk);
   const og = p.cOut / p.groups;
   const scratch = roundUp(og, MR) * KC_MAX * 4 + STRIP_BYTES + TMP_BYTES + NR * 4 + cg * paddedPlane(p) * 4;
+  const outPtr = arena.output(out, wSize);
   const fields = { ...p, x: xPtr, dy: dyPtr, partials: partPtr, imagesPerPartial: bc, chunk, chunks, kc: blockFor(P) };
   pool.run(convBackwardWeight, fields, { tasks: p.groups * chunks * nbc, scratchBytes: scratch, threads });
-  // add the partial sums in a fixed order
-  const part = new Float32Array(pool.memory.buffer, partPtr, nbc * wSize);
-  if (nbc === 1) {
-    out.set(part.subarray(0, wSize));
-    return;
-  }
-  for (let i = 0; i < wSize; i++) {
-    let s = 0;
-    for (let j = 0; j < nbc; j++) s += part[j * wSize + i];
-    out[i] = s;
-  }
+  // add the partial sums in a fixed order (in float64, rounded once), split over the threads
+  const perTask = SUM_RANGE;
+  const sumTasks = Math.ceil(wSize / perTask);
+  if (sumTasks === 1 || threads === 1) pool.ctx.wasm.sumPartials(partPtr, nbc, wSize, 0, wSize, outPtr);
+  else pool.run(sumPartialsJob, { partials: partPtr, n: nbc, size: wSize, perTask, out: outPtr }, { tasks: sumTasks, threads });
+  arena.finish();
 }
+
+/** Weight-gradient elements per task of the partial sums' addition (a multiple of 4). */
+const SUM_RANGE = 4096;
+
+const sumPartialsJob = defineJob({
+  name: "conv2d: weight gradient sums",
+  fields: { partials: "int", n: "int", size: "int", perTask: "int", out: "int" },
+  run(f, t, ctx) {
+    const i0 = t * f.perTask;
+    ctx.wasm.sumPartials(f.partials, f.n, f.size, i0, Math.min(f.size, i0 + f.perTask), f.out);
+  },
+});
 
 /** Task: weight-gradient columns [j0, j0+chunk) of one group, summed over one chunk of images. */
 function backwardWeightTask(f: JobFields<typeof BACKWARD_WEIGHT_FIELDS>, t: number, ctx: ThreadCtx): void {

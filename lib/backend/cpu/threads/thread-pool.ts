@@ -21,6 +21,8 @@ import { type Sized, chooseHeapLimit, chooseThreads } from "../share";
 
 /** Busy-wait iterations before blocking in Atomics.wait (a few microseconds). */
 const SPIN = 2000;
+/** Put-off heap sweeps run while workers compute (see memory/heap.ts); GRADWORK_OVERLAP_SWEEPS=0 turns that off. */
+const OVERLAP_SWEEPS = process.env.GRADWORK_OVERLAP_SWEEPS !== "0";
 /** How long to wait for workers to boot before running single-threaded. */
 const BOOT_TIMEOUT_MS = 20_000;
 
@@ -62,6 +64,7 @@ export class ThreadPool {
     }
     this.memory = new wasmApi!.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     this.heap = new Heap(this.memory, heapLimit.value);
+    this.heap.overlapSweeps = threads > 1 && OVERLAP_SWEEPS;
     this.arena = new Arena(this.memory, this.heap);
     this.ctx = makeCtx(0, this.memory, instantiate(kernels.module, this.memory));
     this.threads = threads;
@@ -90,6 +93,7 @@ export class ThreadPool {
   setThreads(n: number): void {
     if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new RangeError(`cpu backend: expected a thread count between 1 and ${MAX_THREADS}, got ${n}`);
     this.threads = n;
+    this.heap.overlapSweeps = n > 1 && OVERLAP_SWEEPS && !this.bootFailed;
   }
 
   /**
@@ -126,6 +130,9 @@ export class ThreadPool {
     }
     let failure: unknown = null;
     try {
+      // a put-off heap sweep (a garbage collection on this thread) overlaps the workers' tasks; the
+      // job's own arrays are safe: its caller holds them
+      if (nThreads > 1) this.heap.overlapSweep();
       runTasks(this.ctx);
     } catch (e) {
       failure = e;
@@ -214,6 +221,7 @@ export class ThreadPool {
 
   private giveUp(reason: string): false {
     this.bootFailed = true;
+    this.heap.overlapSweeps = false;
     process.emitWarning(`gradwork cpu backend: running single-threaded: ${reason}`);
     return false;
   }

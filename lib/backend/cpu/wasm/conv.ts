@@ -150,3 +150,29 @@ export function col2im(dcol: usize, k0: i32, rows: i32, dx: usize): void {
     }
   }
 }
+
+/**
+ * Weight gradient: out[i] = Σ_j part[j·stride + i] for j = 0 … n-1 and i in [i0, i1): the partial
+ * sums of the image chunks added in order of j in float64 and rounded once to float32.
+ */
+export function sumPartials(part: usize, n: i32, stride: i32, i0: i32, i1: i32, out: usize): void {
+  const rowBytes = <usize>stride << 2;
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    let p = part + (<usize>i << 2);
+    let s01 = f64x2.splat(0), s23 = f64x2.splat(0);
+    for (let j = 0; j < n; j++) {
+      s01 = f64x2.add(s01, f64x2.promote_low_f32x4(v128.load64_zero(p)));
+      s23 = f64x2.add(s23, f64x2.promote_low_f32x4(v128.load64_zero(p + 8)));
+      p += rowBytes;
+    }
+    const o = out + (<usize>i << 2);
+    v128.store64_lane(o, f32x4.demote_f64x2_zero(s01), 0);
+    v128.store64_lane(o + 8, f32x4.demote_f64x2_zero(s23), 0);
+  }
+  for (; i < i1; i++) {
+    let s: f64 = 0;
+    for (let j = 0; j < n; j++) s += <f64>load<f32>(part + ((<usize>j * <usize>stride + <usize>i) << 2));
+    store<f32>(out + (<usize>i << 2), <f32>s);
+  }
+}
