@@ -77,6 +77,19 @@ export interface Pool2dParams {
 
 export type PoolMode = "max" | "avg";
 
+/**
+ * One SGD step's hyperparameters (PyTorch's rule), as float32 values (`Math.fround`). `fresh`: the
+ * momentum buffer was just made from this gradient (the first step), so it is not decayed.
+ */
+export interface SgdArgs {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  fresh: boolean;
+}
+
 /** Signature of every kernel. */
 export interface Kernels {
   /** out[i] = op(x[i]) over x.shape (out contiguous, numel(x.shape)). */
@@ -130,6 +143,16 @@ export interface Kernels {
    * backend.channelAffine(x, a, d, null, null, n, c, h * w, y);
    */
   channelAffine(x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, outer: number, channels: number, inner: number, out: Float32Array): void;
+  /**
+   * One SGD step on `param` in place, one pass (the momentum buffer `buf`, when given, too), with
+   * every product and sum rounded to float32 as the tensor ops of optim/sgd.ts round them:
+   * g = grad (+ weightDecay·param); buf = fresh ? g : momentum·buf + (1 − dampening)·g;
+   * g = nesterov ? g + momentum·buf : buf; param −= lr·g. param, grad and buf have the same length.
+   *
+   * @example
+   * backend.sgdUpdate(p.storage, g.readData(), null, { lr: Math.fround(0.1), momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, fresh: false });
+   */
+  sgdUpdate(param: Float32Array, grad: Float32Array, buf: Float32Array | null, a: SgdArgs): void;
   /** out[i] = x[index[i]] for i < index.length. */
   take(x: Float32Array, index: Int32Array, out: Float32Array): void;
   /** out[index[i]] += src[i] (accumulates into out; repeated indices add up). */

@@ -1,6 +1,7 @@
 // Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's rule).
 import type { Tensor } from "../tensor/tensor";
 import { Optimizer } from "./optimizer";
+import { backend } from "../backend";
 
 export interface SGDOptions {
   lr: number;
@@ -32,50 +33,30 @@ export class SGD extends Optimizer {
     if (this.momentum < 0 || this.weightDecay < 0) throw new Error("SGD: momentum and weightDecay must be ≥ 0");
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error("SGD: Nesterov momentum needs momentum > 0 and dampening 0");
   }
-  /** One pass over the parameter; every product and sum is rounded to float32 as the tensor ops in `update` round it. */
+  /** One pass over the parameter (the backend's sgdUpdate kernel); every product and sum is rounded to float32 as the tensor ops in `update` round it. */
   protected updateInPlace(p: Tensor, grad: Tensor, s: Record<string, Tensor | number>): boolean {
-    if (grad.numel !== p.numel || (s.momentumBuffer && (s.momentumBuffer as Tensor).numel !== p.numel)) return false;
+    if (grad.numel !== p.numel || !p.isContiguous() || (s.momentumBuffer && (s.momentumBuffer as Tensor).numel !== p.numel)) return false;
     if (s.momentumBuffer && !(s.momentumBuffer as Tensor).isContiguous()) return false;
-    const f = Math.fround;
-    // the scalars become float32 tensors in `update`
-    const lr = f(this.lr), wd = f(this.weightDecay), m = f(this.momentum), keep = f(1 - this.dampening);
-    const { dampening, nesterov } = this;
-    const P = p.storage, po = p.offset, G = grad.readData(), n = p.numel;
-    let B: Float32Array | null = null;
+    const n = p.numel;
+    let buf: Float32Array | null = null;
     let fresh = false;
     if (this.momentum) {
       if (!s.momentumBuffer) {
         s.momentumBuffer = grad.detach().clone();
         fresh = true;
       }
-      const buf = s.momentumBuffer as Tensor; // contiguous (checked above): updated in place
-      B = buf.storage.subarray(buf.offset, buf.offset + n);
+      const b = s.momentumBuffer as Tensor; // contiguous (checked above): updated in place
+      buf = b.storage.subarray(b.offset, b.offset + n);
     }
-    // the two common cases as loops of their own (about 3× faster than the general loop, whose
-    // per-element branches V8 does not hoist); the same roundings, hence the same numbers
-    if (!wd && !dampening && !nesterov && (!B || !fresh)) {
-      if (B) {
-        for (let i = 0; i < n; i++) {
-          const buf = f(f(B[i] * m) + G[i]);
-          B[i] = buf;
-          P[po + i] = f(P[po + i] - f(buf * lr));
-        }
-      } else {
-        for (let i = 0; i < n; i++) P[po + i] = f(P[po + i] - f(G[i] * lr));
-      }
-      return true;
-    }
-    for (let i = 0; i < n; i++) {
-      const pi = P[po + i];
-      let g = wd ? f(G[i] + f(pi * wd)) : G[i];
-      if (B) {
-        const damped = dampening ? f(g * keep) : g;
-        const buf = fresh ? g : f(f(B[i] * m) + damped);
-        B[i] = buf;
-        g = nesterov ? f(g + f(buf * m)) : buf;
-      }
-      P[po + i] = f(pi - f(g * lr));
-    }
+    const f = Math.fround; // the scalars become float32 tensors in `update`
+    backend().sgdUpdate(p.storage.subarray(p.offset, p.offset + n), grad.readData().subarray(0, n), buf, {
+      lr: f(this.lr),
+      momentum: f(this.momentum),
+      dampening: this.dampening,
+      nesterov: this.nesterov,
+      weightDecay: f(this.weightDecay),
+      fresh,
+    });
     return true;
   }
 

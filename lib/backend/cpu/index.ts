@@ -151,7 +151,7 @@ function kernel<K extends KernelName>(name: K): Kernels[K] {
   }) as Kernels[K];
 }
 
-const KERNEL_NAMES: readonly KernelName[] = ["unary", "binary", "where", "reduce", "matmul", "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "pool2d", "pool2dBackward", "channelSums", "channelAffine", "take", "scatterAdd"];
+const KERNEL_NAMES: readonly KernelName[] = ["unary", "binary", "where", "reduce", "matmul", "conv2d", "conv2dBackwardInput", "conv2dBackwardWeight", "pool2d", "pool2dBackward", "channelSums", "channelAffine", "sgdUpdate", "take", "scatterAdd"];
 
 /** Create the cpu backend object (kernels share one lazily started thread pool). */
 export function createCpuBackend(): Backend {

@@ -9,6 +9,7 @@ import { matmul } from "./gemm";
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from "./conv";
 import { pool2d, pool2dBackward } from "./pool";
 import { channelAffine, channelSums } from "./channel";
+import { sgdUpdate } from "./optim";
 
 export const referenceBackend: Backend = {
   name: "reference",
@@ -25,6 +26,7 @@ export const referenceBackend: Backend = {
   pool2dBackward,
   channelSums,
   channelAffine,
+  sgdUpdate,
   take(x, index, out) {
     for (let i = 0; i < index.length; i++) out[i] = x[index[i]];
   },

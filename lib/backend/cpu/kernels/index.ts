@@ -10,6 +10,7 @@ import { checkGemm, matmulCpu } from "./matmul";
 import { pool2dBackwardCpu, pool2dCpu } from "./pooling";
 import { reduceCpu } from "./reduce";
 import { channelAffineCpu, channelSumsCpu, checkChannelAffine, checkChannelSums } from "./channel";
+import { checkSgdUpdate, sgdUpdateCpu } from "./optim";
 
 /** A kernel on the pool: `check` validates the arguments (also before a fallback), `run` computes. */
 export interface FastKernel<K extends keyof Kernels> {
@@ -32,5 +33,6 @@ export const FAST_KERNELS: FastKernels = {
   pool2dBackward: { run: pool2dBackwardCpu },
   channelSums: { check: checkChannelSums, run: channelSumsCpu },
   channelAffine: { check: checkChannelAffine, run: channelAffineCpu },
+  sgdUpdate: { check: checkSgdUpdate, run: sgdUpdateCpu },
   // take and scatterAdd (gathers and scatters) are memory-bound and order-sensitive: the reference loops
 };

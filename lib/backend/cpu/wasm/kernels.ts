@@ -8,3 +8,4 @@ export * from "./conv-direct";
 export * from "./pooling";
 export * from "./pack";
 export * from "./winograd";
+export * from "./optim";
