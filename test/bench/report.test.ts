@@ -35,6 +35,56 @@ describe("bench targets", () => {
     expect(sp(100, 181).ok).toBe(true);
     expect(sp(100, 179).ok).toBe(false);
   });
+
+  it("the alternating measurement, when there is one, decides the speed-up target (not the separate processes)", () => {
+    const get = lookup({ "gradwork vgg-b64 1": 100, "gradwork vgg-b64 2": 150 }); // 1.5× apart
+    const alt = (framework: string, median: number) =>
+      ({ framework, workload: "vgg-b64", threads: 2, summary: { median }, result: { alternated: [{ threads: 1, samples: [100] }, { threads: 2, samples: [185] }] } }) as unknown as Measurement;
+    const t = find(targets(get, 2, undefined, [alt("pytorch", 1.9), alt("gradwork", 1.85)]), "VGG-style b64 speed-up");
+    expect(t.value).toBe(1.85);
+    expect(t.ok).toBe(true);
+    expect(t.label).toMatch(/alternating/);
+    expect(find(targets(get, 2, undefined, [alt("gradwork", 1.7)]), "VGG-style b64 speed-up").ok).toBe(false);
+    // without it: the ratio of the two processes' medians
+    expect(find(targets(get, 2), "VGG-style b64 speed-up").value).toBeCloseTo(1.5);
+  });
+});
+
+describe("bench/stats.ts measureAlternating", () => {
+  it("times every thread count in each round after a switch, and gives the last count's speed-up over the first", async () => {
+    const { measureAlternating } = await import("../../bench/stats");
+    let threads = 0;
+    const log: string[] = [];
+    // a fake step: 2 ms at one thread, 1.25 ms at two (a 1.6× speed-up)
+    const step = () => {
+      log.push(`step@${threads}`);
+      const until = performance.now() + (threads === 1 ? 2 : 1.25);
+      while (performance.now() < until);
+    };
+    const t = await measureAlternating(step, (n) => (threads = n), [1, 2], 64, { runs: 4, targetRunS: 0.02, warmupS: 0.01, budgetS: 5 });
+    expect(t.samples).toHaveLength(4);
+    expect(t.perThreads.map((r) => r.threads)).toEqual([1, 2]);
+    t.perThreads.forEach((r) => expect(r.samples).toHaveLength(4));
+    for (let r = 0; r < 4; r++) expect(t.samples[r]).toBeCloseTo(t.perThreads[1].samples[r] / t.perThreads[0].samples[r], 10);
+    // (lenient bounds: the fake steps are wall-clock waits, and the suite also runs beside CPU load)
+    const sorted = [...t.samples].sort((a, b) => a - b);
+    expect(sorted[2]).toBeGreaterThan(1.1);
+    expect(sorted[1]).toBeLessThan(2.5);
+    // throughput in images per second: 64 images per 2 ms step at one thread ≈ 32,000
+    expect(t.perThreads[0].samples[0]).toBeGreaterThan(5_000);
+    expect(t.perThreads[0].samples[0]).toBeLessThan(33_000);
+    expect(log[0]).toBe("step@2"); // warm-up at the last count
+  });
+
+  it("parseOptions: training workloads and the speed-up warm up longer than the kernels", async () => {
+    const { parseOptions } = await import("../../bench/options");
+    for (const quick of [false, true]) {
+      const o = parseOptions(quick ? ["--quick"] : []);
+      expect(o.trainPlan.warmupS).toBeGreaterThan(o.plan.warmupS);
+      expect(o.alternatePlan.warmupS).toBeGreaterThan(o.plan.warmupS);
+      expect(o.trainPlan.budgetS).toBeGreaterThan(o.trainPlan.warmupS + o.trainPlan.runs * o.trainPlan.targetRunS);
+    }
+  });
 });
 
 describe("bench/simd-peak.ts", { timeout: 120_000 }, () => {
