@@ -11,7 +11,8 @@ import type { Backend, Conv2dParams, GemmArgs, Pool2dParams } from "../../../lib
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, cpuBackendInfo, cpuHeapStats, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
 import { ARENA_START } from "../../../lib/backend/cpu/threads/control";
-import { Heap, sizeClass } from "../../../lib/backend/cpu/memory/heap";
+import { FULL_SLACK_BYTES, Heap, NURSERY_BYTES, OVERLAP_SLACK_BYTES, sizeClass } from "../../../lib/backend/cpu/memory/heap";
+import { minorCollectionClearsWeakRefs } from "../../../lib/backend/cpu/memory/liveness";
 import { ThreadPool } from "../../../lib/backend/cpu/threads/thread-pool";
 import { wasmApi } from "../../../lib/backend/cpu/wasm-loader";
 import { expectIdentical, randomArray, rng, view } from "./helpers";
@@ -206,6 +207,34 @@ describe("Heap (on a fresh shared memory)", () => {
     expect(rest.addr).toBe(blocks[2] + 512 * 1024);
     expect(heap.block(64 * 1024, true)).toBeNull(); // nothing left anywhere
     expect(heap.stats().fallbacks).toBe(0); // block() itself does not count fallbacks
+  });
+
+  it("with overlapSweeps, a due sweep waits for overlapSweep() (the next threaded call), but only OVERLAP_SLACK_BYTES more", () => {
+    const limit = 128 * MiB;
+    // the sweep comes after a nursery of new tensors (minor collections) or the full-sweep slack (Node 20)
+    const nursery = minorCollectionClearsWeakRefs() ? Math.min(NURSERY_BYTES, limit / 4) : Math.min(FULL_SLACK_BYTES, limit / 2);
+    const heap = new Heap(newMemory(), limit);
+    heap.overlapSweeps = true;
+    const drop = (): void => void heap.floats(MiB / 4, true); // 1 MiB, dropped at once
+    for (let b = 0; b <= nursery; b += MiB) drop(); // the last one finds the sweep due
+    expect(heap.stats().sweeps, "the due sweep is put off").toBe(0);
+    expect(heap.stats().tensorBytes).toBe(nursery + MiB);
+    heap.overlapSweep();
+    expect(heap.stats().sweeps, "overlapSweep() runs it").toBe(1);
+    expect(heap.stats().tensorBytes, "and frees the dropped tensors").toBeLessThan(nursery / 2);
+    heap.overlapSweep();
+    expect(heap.stats().sweeps, "nothing more wanted").toBe(1);
+    // with no threaded call to run it, the sweep comes once new tensors pass nursery + slack
+    let added = 0;
+    while (heap.stats().sweeps === 1 && added <= 2 * (nursery + OVERLAP_SLACK_BYTES)) {
+      drop();
+      added += MiB;
+    }
+    expect(added - MiB, "new bytes when the sweep ran at once").toBe(nursery + OVERLAP_SLACK_BYTES);
+    // off: at once when due
+    const plain = new Heap(newMemory(), limit);
+    for (let b = 0; b <= nursery + MiB; b += MiB) void plain.floats(MiB / 4, true); // (Node 20: once tensors pass the slack)
+    expect(plain.stats().sweeps).toBe(1);
   });
 });
 

@@ -24,7 +24,7 @@
 // With worker threads, a due nursery sweep waits for the next threaded kernel call, which runs it
 // on the main thread right after waking the workers (`overlapSweep`): the collection (~1 ms, ~7 a
 // VGG step at batch 64) then overlaps their tasks instead of stopping both threads; it runs at once
-// when the nursery has grown to 4× its size, or the heap is full (GRADWORK_OVERLAP_SWEEPS=0: always at once).
+// when the new tensors have grown OVERLAP_SLACK_BYTES past it, or the heap is full (GRADWORK_OVERLAP_SWEEPS=0: always at once).
 // The memory itself never shrinks (WebAssembly memories cannot).
 import { ARENA_START } from "../threads/control";
 import { MAX_PAGES, type WasmMemory } from "../wasm-loader";
@@ -32,6 +32,11 @@ import { clearKeptObjects, minorCollectionClearsWeakRefs, requestCollection } fr
 
 /** New tensor bytes between two minor sweeps (at most a quarter of the limit). */
 export const NURSERY_BYTES = 8 * 2 ** 20;
+/**
+ * How far new tensors may grow past a due nursery sweep while it waits for a threaded kernel call
+ * to overlap (3 nurseries of Node 26; added to, not multiplying, Node 20's 256 MiB full-sweep slack).
+ */
+export const OVERLAP_SLACK_BYTES = 3 * NURSERY_BYTES;
 /** Growth of the tensors since the last full sweep that calls for the next one (at most half the limit). */
 export const FULL_SLACK_BYTES = 256 * 2 ** 20;
 
@@ -262,7 +267,7 @@ export class Heap {
     if (this.limitBytes > 0) {
       const nursery = this.nurseryBytes();
       if (this.canSweep && this.newBytes >= nursery) {
-        if (this.overlapSweeps && this.newBytes < 4 * nursery) this.sweepWanted = true;
+        if (this.overlapSweeps && this.newBytes < nursery + OVERLAP_SLACK_BYTES) this.sweepWanted = true;
         else this.sweepNursery();
       }
       else if (!this.canSweep && this.tensorBytes > this.collectAt) this.collect();
