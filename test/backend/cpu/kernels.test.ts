@@ -63,6 +63,11 @@ const convs: [string, Conv2dParams, boolean][] = [
   ["batch 16, 3 groups, stride 3, pad larger than needed", convParams(16, 9, 12, 12, 12, 4, 4, { groups: 3, stride: [3, 3], pad: [3, 3] }), true],
   // two image chunks of partial sums, added by a job of two tasks (4,608 weight-gradient elements)
   ["batch 16, 32→16 channels 24x24 (partial sums added on the threads)", convParams(16, 32, 24, 24, 16, 3, 3, { pad: [1, 1] }), false],
+  // the weight gradient's transposed im2col packs 4 positions at once where they sit on one output
+  // row: rows of 7 (quads end mid-row), 5 channels (a part-filled last strip of 45 columns), and
+  // 45x45 outputs (reduction blocks of 254 positions, so blocks start off a multiple of 4)
+  ["rows of 7, 5 channels (part-filled strip)", convParams(3, 5, 7, 7, 6, 3, 3, { pad: [1, 1] }), true],
+  ["45x45 outputs (reduction blocks of 254)", convParams(2, 4, 45, 45, 12, 3, 3, { pad: [1, 1] }), false],
 ];
 for (const [label, p, withBias] of convs) {
   const xSize = p.n * p.c * p.h * p.w, wSize = p.cOut * (p.c / p.groups) * p.kh * p.kw, ySize = p.n * p.cOut * p.outH * p.outW;

@@ -6,6 +6,7 @@
 // thread's globals are private.
 
 import { NR } from "./gemm";
+import { t0, t1, t2, t3 } from "./transpose";
 
 let H = 0, W = 0, KH = 0, KW = 0, SH = 1, SW = 1, PH = 0, PW = 0, DH = 1, DW = 1, OH = 0, OW = 0;
 /** Size of a zero-padded input plane: large enough for every window position, so no bounds checks. */
@@ -73,7 +74,8 @@ export function packIm2col(xp: usize, k0: i32, kc: i32, p0: i32, np: i32, dst: u
 /**
  * Weight gradient: pack the transposed im2col matrix of the padded image xp (row p = output
  * position, column j = im2col row k0+j) for p in [p0, p0+kc) and j in [0, nk) as packed-B strips.
- * tab: scratch for NR i32.
+ * tab: scratch for NR i32. With stride 1, four positions on one output row are four consecutive
+ * floats of each column's window: loaded as one vector per column, and two 4×4 blocks transposed.
  */
 export function packIm2colT(xp: usize, k0: i32, nk: i32, p0: i32, kc: i32, dst: usize, tab: usize): void {
   const khw = KH * KW;
@@ -85,22 +87,41 @@ export function packIm2colT(xp: usize, k0: i32, nk: i32, p0: i32, kc: i32, dst: 
       const ci = k / khw, r = k - ci * khw, ky = r / KW, kx = r - ky * KW;
       store<i32>(tab + (<usize>c << 2), (ci * HP + ky * DH) * WP + kx * DW);
     }
-    const t0 = load<i32>(tab), t1 = load<i32>(tab, 4), t2 = load<i32>(tab, 8), t3 = load<i32>(tab, 12);
-    const t4 = load<i32>(tab, 16), t5 = load<i32>(tab, 20), t6 = load<i32>(tab, 24), t7 = load<i32>(tab, 28);
+    const o0 = <usize>load<i32>(tab) << 2, o1 = <usize>load<i32>(tab, 4) << 2, o2 = <usize>load<i32>(tab, 8) << 2, o3 = <usize>load<i32>(tab, 12) << 2;
+    const o4 = <usize>load<i32>(tab, 16) << 2, o5 = <usize>load<i32>(tab, 20) << 2, o6 = <usize>load<i32>(tab, 24) << 2, o7 = <usize>load<i32>(tab, 28) << 2;
+    const quads = cols == NR && SW == 1;
     let oy = p0 / OW, ox = p0 - oy * OW;
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    while (p < kc) {
       const base = xp + (<usize>(oy * SH * WP + ox * SW) << 2);
-      store<f32>(dst, load<f32>(base + (<usize>t0 << 2)));
-      store<f32>(dst, load<f32>(base + (<usize>t1 << 2)), 4);
-      store<f32>(dst, load<f32>(base + (<usize>t2 << 2)), 8);
-      store<f32>(dst, load<f32>(base + (<usize>t3 << 2)), 12);
-      store<f32>(dst, load<f32>(base + (<usize>t4 << 2)), 16);
-      store<f32>(dst, load<f32>(base + (<usize>t5 << 2)), 20);
-      store<f32>(dst, load<f32>(base + (<usize>t6 << 2)), 24);
-      store<f32>(dst, load<f32>(base + (<usize>t7 << 2)), 28);
-      if (cols < NR) for (let c = cols; c < NR; c++) store<f32>(dst + (<usize>c << 2), 0);
-      dst += NR << 2;
-      ox++;
+      if (quads && p + 4 <= kc && ox + 4 <= OW) {
+        const a0 = v128.load(base + o0), a1 = v128.load(base + o1), a2 = v128.load(base + o2), a3 = v128.load(base + o3);
+        const a4 = v128.load(base + o4), a5 = v128.load(base + o5), a6 = v128.load(base + o6), a7 = v128.load(base + o7);
+        v128.store(dst, t0(a0, a1, a2, a3));
+        v128.store(dst, t0(a4, a5, a6, a7), 16);
+        v128.store(dst, t1(a0, a1, a2, a3), 32);
+        v128.store(dst, t1(a4, a5, a6, a7), 48);
+        v128.store(dst, t2(a0, a1, a2, a3), 64);
+        v128.store(dst, t2(a4, a5, a6, a7), 80);
+        v128.store(dst, t3(a0, a1, a2, a3), 96);
+        v128.store(dst, t3(a4, a5, a6, a7), 112);
+        dst += 4 * NR << 2;
+        p += 4;
+        ox += 4;
+      } else {
+        store<f32>(dst, load<f32>(base + o0));
+        store<f32>(dst, load<f32>(base + o1), 4);
+        store<f32>(dst, load<f32>(base + o2), 8);
+        store<f32>(dst, load<f32>(base + o3), 12);
+        store<f32>(dst, load<f32>(base + o4), 16);
+        store<f32>(dst, load<f32>(base + o5), 20);
+        store<f32>(dst, load<f32>(base + o6), 24);
+        store<f32>(dst, load<f32>(base + o7), 28);
+        if (cols < NR) for (let c = cols; c < NR; c++) store<f32>(dst + (<usize>c << 2), 0);
+        dst += NR << 2;
+        p++;
+        ox++;
+      }
       if (ox == OW) { ox = 0; oy++; }
     }
   }

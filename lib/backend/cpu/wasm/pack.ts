@@ -6,28 +6,7 @@
 // layouts are exactly gemm.ts's (same values in the same places, zeros past the edges).
 
 import { MR, NR } from "./gemm";
-
-/** Rows 0..3 of the transpose of the 4×4 block whose rows are a, b, c, d: column 0..3. */
-@inline function t0(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = i8x16.shuffle(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23); // a0 b0 a1 b1
-  const cd = i8x16.shuffle(c, d, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23); // c0 d0 c1 d1
-  return i8x16.shuffle(ab, cd, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23); // a0 b0 c0 d0
-}
-@inline function t1(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = i8x16.shuffle(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
-  const cd = i8x16.shuffle(c, d, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
-  return i8x16.shuffle(ab, cd, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31); // a1 b1 c1 d1
-}
-@inline function t2(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = i8x16.shuffle(a, b, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31); // a2 b2 a3 b3
-  const cd = i8x16.shuffle(c, d, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
-  return i8x16.shuffle(ab, cd, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-}
-@inline function t3(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = i8x16.shuffle(a, b, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
-  const cd = i8x16.shuffle(c, d, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
-  return i8x16.shuffle(ab, cd, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-}
+import { t0, t1, t2, t3 } from "./transpose";
 
 /**
  * packA for a row-major block (column stride 1): element (i, p) at a + 4*(i*rs + p). Same output
