@@ -22,7 +22,7 @@ export { neg, exp, log, sqrt, abs, tanh, sin, cos, relu, sigmoid, sign, add, sub
 export { sum, mean, max, min, argmax, argmin, variance as var, softmax, logSoftmax } from "./ops/reduce";
 export { matmul } from "./ops/matmul";
 export { contiguous, clone, reshape, transpose, permute, squeeze, unsqueeze, expand, flatten, select, slice, gather, indexSelect, cat, stack, pad, flip } from "./ops/shape";
-export { conv2dNaive, convOutputSize } from "./ops/conv";
+export { conv2dNaive, convOutputSize, type ConvOptions } from "./ops/conv";
 export type { TensorLike } from "./ops/util";
 
 export { noGrad, isGradEnabled } from "./autograd/grad-mode";

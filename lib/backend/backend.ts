@@ -102,8 +102,11 @@ export interface Kernels {
   reduce(op: ReduceOp, x: Float32Array, outer: number, size: number, inner: number, out: Float32Array): void;
   /** Batched GEMM with all four transpose combinations (see GemmArgs). */
   matmul(args: GemmArgs): void;
-  /** y [n,cOut,outH,outW] = x ⋆ w (+ bias[cOut] if given); w is [cOut, c/groups, kh, kw]. Cross-correlation. */
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void;
+  /**
+   * y [n,cOut,outH,outW] = x ⋆ w (+ bias[cOut] if given); w is [cOut, c/groups, kh, kw]. Cross-correlation.
+   * With `relu`, y = relu(x ⋆ w + bias) in the same pass: the unary `relu` of the same floats.
+   */
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array, relu?: boolean): void;
   /** dx [n,c,h,w] from dy [n,cOut,outH,outW] and w (the "full" correlation with the 180°-rotated kernel). */
   conv2dBackwardInput(dy: Float32Array, w: Float32Array, p: Conv2dParams, out: Float32Array): void;
   /** dw [cOut, c/groups, kh, kw] = x ⋆ dy (summed over the batch). */
@@ -136,13 +139,13 @@ export interface Kernels {
    * Per-channel affine map over a contiguous [outer, channels, inner] x in one pass:
    * out = a[c]·x + d[c], or a[c]·x + d[c] + b[c]·v when v (same layout) and b are given, evaluated
    * left to right in float64 and rounded once to float32. The coefficients are Float64Arrays of
-   * `channels`. `out` may be x itself.
+   * `channels`. `out` may be x itself. With `relu`, the unary `relu` of those floats.
    *
    * @example
    * // y = γ·(x − μ)/σ + β per channel: a = γ/σ, d = β − μ·γ/σ
    * backend.channelAffine(x, a, d, null, null, n, c, h * w, y);
    */
-  channelAffine(x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, outer: number, channels: number, inner: number, out: Float32Array): void;
+  channelAffine(x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, outer: number, channels: number, inner: number, out: Float32Array, relu?: boolean): void;
   /**
    * One SGD step on `param` in place, one pass (the momentum buffer `buf`, when given, too), with
    * every product and sum rounded to float32 as the tensor ops of optim/sgd.ts round them:

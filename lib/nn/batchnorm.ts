@@ -3,7 +3,7 @@ import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
 import { ones, zeros } from "../tensor/create";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode";
-import { add, div, mul, sqrt, sub } from "../ops/elementwise";
+import { add, div, mul, relu as reluOp, sqrt, sub } from "../ops/elementwise";
 import { reduceK } from "../ops/reduce";
 import { record } from "../autograd/record";
 import { backend } from "../backend";
@@ -23,6 +23,14 @@ export interface BatchNormOptions {
 /**
  * Functional batch norm over dim 1 of x ([N, C], [N, C, L] or [N, C, H, W]). In training, uses the
  * batch statistics and updates `runningMean`/`runningVar` in place (unbiased variance, as PyTorch).
+ * `relu` (not a PyTorch argument) applies ReLU in the same pass: exactly `batchNorm(...).relu()`,
+ * values and gradients, without the extra pass and tensor (nn.Sequential uses it for a batch norm
+ * followed by a ReLU).
+ *
+ * @example
+ * const x = gw.randn([8, 3, 4, 4]);
+ * gw.F.batchNorm(x, null, null, null, null, true).mean().item(); // ≈ 0
+ * gw.F.batchNorm(x, null, null, null, null, true, 0.1, 1e-5, true).min().item(); // 0
  */
 export function batchNorm(
   x: Tensor,
@@ -33,8 +41,10 @@ export function batchNorm(
   training: boolean,
   momentum = 0.1,
   eps = 1e-5,
+  relu = false,
 ): Tensor {
   if (x.ndim < 2) throw new Error(`batchNorm: input needs at least 2 dims [N, C, ...], got shape ${fmtShape(x.shape)}`);
+  if (typeof relu !== "boolean") throw new Error(`batchNorm: relu must be true or false, got ${JSON.stringify(relu)}`);
   numberArg("batchNorm", "momentum", momentum, 0, 1);
   numberArg("batchNorm", "eps", eps, 0, Infinity, { loOpen: true });
   const c = x.shape[1];
@@ -43,19 +53,19 @@ export function batchNorm(
   if (training || !runningMean || !runningVar) {
     const count = dims.reduce((n, d) => n * x.shape[d], 1);
     if (training && count < 2) throw new Error(`batchNorm: expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`);
-    return normalizeBatch(x, dims, count, weight, bias, eps, (mean, biasedVar) => {
+    return normalizeBatch(x, dims, count, weight, bias, eps, relu, (mean, biasedVar) => {
       if (!training || !runningMean || !runningVar) return;
       runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(mean.reshape([c]), momentum)));
       runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(biasedVar.reshape([c]), (momentum * count) / Math.max(count - 1, 1))));
     });
   }
   if (fusedBatchNorm() && !(isGradEnabled() && [x, runningMean, runningVar, weight, bias].some((t) => t?.requiresGrad))) {
-    return normalizeWithRunningStats(x, runningMean, runningVar, weight, bias, eps);
+    return normalizeWithRunningStats(x, runningMean, runningVar, weight, bias, eps, relu);
   }
   let y = div(sub(x, runningMean.reshape(bshape)), sqrt(add(runningVar.reshape(bshape), eps)));
   if (weight) y = mul(y, weight.reshape(bshape));
   if (bias) y = add(y, bias.reshape(bshape));
-  return y;
+  return relu ? reluOp(y) : y;
 }
 
 /**
@@ -63,7 +73,7 @@ export function batchNorm(
  * channelAffine pass y = x·a + d with a = γ/√(running var + ε), d = β − running mean·a (float64
  * coefficients), instead of four elementwise passes.
  */
-function normalizeWithRunningStats(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+function normalizeWithRunningStats(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number, relu: boolean): Tensor {
   const [n, c] = x.shape, inner = x.shape.slice(2).reduce((p, s) => p * s, 1);
   const mean = channelParams(runningMean, c, 0), variance = channelParams(runningVar, c, 1);
   const gamma = channelParams(weight, c, 1), beta = channelParams(bias, c, 0);
@@ -73,7 +83,7 @@ function normalizeWithRunningStats(x: Tensor, runningMean: Tensor, runningVar: T
     d[k] = beta[k] - mean[k] * a[k];
   }
   const out = uninitialized(x.shape, "batchNorm");
-  backend().channelAffine(x.readData(), a, d, null, null, n, c, inner, out.storage);
+  backend().channelAffine(x.readData(), a, d, null, null, n, c, inner, out.storage, relu);
   return out;
 }
 
@@ -100,11 +110,22 @@ function normalizeBatch(
   weight: Tensor | null,
   bias: Tensor | null,
   eps: number,
+  relu: boolean,
   onStats: (mean: Tensor, biasedVar: Tensor) => void,
 ): Tensor {
-  const { out, backward } = fusedBatchNorm() ? normalizeBatchFused(x, count, weight, bias, eps, onStats) : normalizeBatchOps(x, dims, count, weight, bias, eps, onStats);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record(out, "batchNorm", inputs, backward);
+  const kernels = fusedBatchNorm(), fuseRelu = relu && kernels;
+  const { out, backward } = kernels ? normalizeBatchFused(x, count, weight, bias, eps, relu, onStats) : normalizeBatchOps(x, dims, count, weight, bias, eps, onStats);
+  // a fused ReLU's backward comes first: out > 0 exactly where the normalised value was > 0
+  const y = record(out, fuseRelu ? "batchNorm+relu" : "batchNorm", inputs, fuseRelu ? (g) => backward(reluBackwardK(g, out)) : backward);
+  return relu && !kernels ? reluOp(y) : y;
+}
+
+/** ReLU's backward from its output y: g · (y > 0 ? 1 : 0) (the reluBackward kernel). */
+function reluBackwardK(g: Tensor, y: Tensor): Tensor {
+  const d = uninitialized(y.shape);
+  backend().binary("reluBackward", g.kernelView(), y.kernelView(), d.storage);
+  return d;
 }
 
 /** The output of the forward pass and the backward (gradients of x, then γ and β when given). */
@@ -131,6 +152,7 @@ function normalizeBatchFused(
   weight: Tensor | null,
   bias: Tensor | null,
   eps: number,
+  relu: boolean,
   onStats: (mean: Tensor, biasedVar: Tensor) => void,
 ): Normalized {
   const [n, c] = x.shape, inner = x.shape.slice(2).reduce((p, s) => p * s, 1);
@@ -155,7 +177,7 @@ function normalizeBatchFused(
     d[k] = beta[k] - mean[k] * a[k];
   }
   const out = uninitialized(x.shape, "batchNorm");
-  be.channelAffine(xd, a, d, null, null, n, c, inner, out.storage);
+  be.channelAffine(xd, a, d, null, null, n, c, inner, out.storage, relu);
   const backward = (g: Tensor): (Tensor | null)[] => {
     const gd = g.readData();
     const gs = new Float64Array(2 * c);
@@ -221,7 +243,8 @@ function normalizeBatchOps(
   return { out, backward };
 }
 
-abstract class BatchNormBase extends Module {
+/** What BatchNorm1d and BatchNorm2d share (exported for nn.Sequential's fusion with a ReLU). */
+export abstract class BatchNormBase extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
   readonly eps: number;
@@ -246,6 +269,21 @@ abstract class BatchNormBase extends Module {
     }
   }
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+  /**
+   * This layer then a ReLU, in one pass (batchNorm's `relu`): what nn.Sequential runs for a batch
+   * norm followed by a ReLU. Null when `forward` was replaced (by a subclass, or a wrapper such as
+   * nn.summary's), which must then run as written.
+   *
+   * @example
+   * new gw.nn.BatchNorm2d(4).forwardRelu(gw.randn([2, 4, 3, 3]))?.min().item(); // 0
+   */
+  forwardRelu(x: Tensor): Tensor | null {
+    if (this.forward !== BatchNormBase.prototype.forward) return null;
+    return this.normalize(x, true);
+  }
+  private normalize(x: Tensor, relu: boolean): Tensor {
     if (!this._dims.includes(x.ndim) || x.shape[1] !== this.numFeatures) {
       throw new Error(`${this.constructor.name}(${this.numFeatures}): expected input of ${this._dims.join(" or ")} dims with ${this.numFeatures} channels in dim 1, got shape ${fmtShape(x.shape)}`);
     }
@@ -256,7 +294,7 @@ abstract class BatchNormBase extends Module {
       const nb = this.getBuffer("num_batches_tracked");
       noGrad(() => nb.copy_(add(nb, 1))); // through the ops, like the running statistics
     }
-    return batchNorm(x, rm, rv, this.weight, this.bias, this.training || !tracking, this.momentum, this.eps);
+    return batchNorm(x, rm, rv, this.weight, this.bias, this.training || !tracking, this.momentum, this.eps, relu);
   }
   protected extraRepr(): string {
     const extra = `${this.affine ? "" : ", affine=false"}${this.trackRunningStats ? "" : ", trackRunningStats=false"}`;

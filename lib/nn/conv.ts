@@ -78,6 +78,19 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
+  /**
+   * This layer then a ReLU, in one pass (conv2d's `relu` option): what nn.Sequential runs for a
+   * Conv2d followed by a ReLU. Null when `forward` was replaced (by a subclass, or a wrapper such as
+   * nn.summary's), which must then run as written.
+   *
+   * @example
+   * const conv = new gw.nn.Conv2d(3, 4, 3);
+   * conv.forwardRelu(gw.randn([1, 3, 8, 8]))?.shape; // [1, 4, 6, 6]
+   */
+  forwardRelu(x: Tensor): Tensor | null {
+    if (this.forward !== Conv2d.prototype.forward) return null;
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, relu: true });
+  }
   protected extraRepr(): string {
     return `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize.join(", ")}], ${convRepr(this.stride, this.padding, this.dilation, this.groups, this.bias !== null)}`;
   }

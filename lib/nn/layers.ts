@@ -6,6 +6,8 @@ import { add, lt, mul } from "../ops/elementwise";
 import { logSoftmax, softmax } from "../ops/reduce";
 import { defaultBound, uniform } from "./init";
 import { Module, Parameter } from "./module";
+import { Conv2d } from "./conv";
+import { BatchNormBase } from "./batchnorm";
 import { boolArg, dimArg, intArg, numberArg, optionsArg } from "./check";
 import { describe } from "../ops/util";
 
@@ -51,8 +53,14 @@ export class Linear extends Module {
   }
 }
 
+/** Whether nn.Sequential fuses a ReLU into the Conv2d or batch norm before it (GRADWORK_FUSE_RELU=0: never). */
+const FUSE_RELU = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GRADWORK_FUSE_RELU !== "0";
+
 /**
- * Modules applied one after another; children are named "0", "1", … as in PyTorch.
+ * Modules applied one after another; children are named "0", "1", … as in PyTorch. A Conv2d or a
+ * batch norm followed by a ReLU runs as one op with the ReLU applied in the same pass
+ * (`forwardRelu`): the same numbers and gradients, one tensor and one pass fewer
+ * (GRADWORK_FUSE_RELU=0 turns this off).
  *
  * @example
  * const net = new gw.nn.Sequential(new gw.nn.Linear(2, 8), new gw.nn.ReLU(), new gw.nn.Linear(8, 1));
@@ -69,7 +77,18 @@ export class Sequential extends Module {
     Object.defineProperty(this, "length", { value: modules.length, enumerable: false });
   }
   forward(x: any): any {
-    for (let i = 0; i < this.length; i++) x = this[i].forward(x);
+    for (let i = 0; i < this.length; i++) {
+      const m = this[i], next = this[i + 1];
+      if (FUSE_RELU && (m instanceof Conv2d || m instanceof BatchNormBase) && next instanceof ReLU && next.forward === ReLU.prototype.forward && x instanceof Tensor) {
+        const y = m.forwardRelu(x);
+        if (y) {
+          x = y;
+          i++;
+          continue;
+        }
+      }
+      x = m.forward(x);
+    }
     return x;
   }
 }

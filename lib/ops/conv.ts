@@ -19,6 +19,12 @@ export interface ConvOptions {
   padding?: Padding;
   dilation?: Pair;
   groups?: number;
+  /**
+   * Apply ReLU to the output in the same pass (not a PyTorch option): the result and its gradients
+   * are exactly those of `conv2d(...).relu()`, without the extra pass over the output and the
+   * intermediate tensor. nn.Sequential uses it for a Conv2d followed by a ReLU.
+   */
+  relu?: boolean;
 }
 
 const pair = (v: Pair, what: string, min: number) => intPair(v, min, (rule) => `conv: ${what} must be ${rule}, got ${JSON.stringify(v)}`);
@@ -36,11 +42,14 @@ export function convOutputSize(n: number, k: number, stride = 1, padding = 0, di
  * @example
  * const y = gw.F.conv2d(gw.randn([1, 3, 32, 32]), gw.randn([10, 3, 5, 5]), null, { padding: 2 });
  * y.shape; // [1, 10, 32, 32]
+ * gw.F.conv2d(gw.randn([1, 3, 8, 8]), gw.randn([4, 3, 3, 3]), null, { relu: true }).min().item() >= 0; // true
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
   if (!(x instanceof Tensor) || x.ndim !== 4) throw new Error(`conv2d: input must be a 4-D tensor [N, C, H, W], got ${x instanceof Tensor ? `shape ${fmtShape(x.shape)}` : typeof x}`);
   if (!(weight instanceof Tensor) || weight.ndim !== 4) throw new Error(`conv2d: weight must be a 4-D tensor [cOut, cIn/groups, kh, kw], got ${weight instanceof Tensor ? `shape ${fmtShape(weight.shape)}` : typeof weight}`);
   const groups = opts.groups ?? 1;
+  const relu = opts.relu ?? false;
+  if (typeof relu !== "boolean") throw new Error(`conv2d: relu must be true or false, got ${JSON.stringify(relu)}`);
   const [n, c, h, w] = x.shape;
   const [cOut, cg, kh, kw] = weight.shape;
   if (!Number.isInteger(groups) || groups < 1) throw new Error(`conv2d: groups must be a positive integer, got ${groups}`);
@@ -62,7 +71,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     else {
       // asymmetric: PyTorch pads the extra row/column at the end
       const xp = pad(x, [Math.floor(tw / 2), tw - Math.floor(tw / 2), Math.floor(th / 2), th - Math.floor(th / 2)]);
-      return conv2d(xp, weight, bias, { stride: 1, padding: 0, dilation: [dh, dw], groups });
+      return conv2d(xp, weight, bias, { stride: 1, padding: 0, dilation: [dh, dw], groups, relu });
     }
   }
   if (typeof padding === "string") throw new Error(`conv2d: padding must be a number, a pair, "same" or "valid", got "${padding}"`);
@@ -74,10 +83,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const p: Conv2dParams = { n, c, h, w, cOut, kh, kw, groups, strideH: sh, strideW: sw, padH: ph, padW: pw, dilH: dh, dilW: dw, outH, outW };
   const xd = contiguous(x).readData(), wd = contiguous(weight).readData();
   const out = uninitialized([n, cOut, outH, outW], "conv2d");
-  backend().conv2d(xd, wd, bias ? contiguous(bias).readData() : null, p, out.storage);
+  backend().conv2d(xd, wd, bias ? contiguous(bias).readData() : null, p, out.storage, relu);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, "conv2d", inputs, (g) => {
-    const gd = contiguous(g).readData();
+  return record(out, relu ? "conv2d+relu" : "conv2d", inputs, (g) => {
+    // ReLU's backward first: out > 0 exactly where the convolution's result was > 0
+    const gd = relu ? reluBackwardData(g, out) : contiguous(g).readData();
     let dx: Tensor | null = null, dW: Tensor | null = null, db: Tensor | null = null;
     if (x.requiresGrad) {
       dx = uninitialized(x.shape);
@@ -90,6 +100,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     if (bias && bias.requiresGrad) db = biasGrad(gd, p);
     return [dx, dW, db];
   });
+}
+
+/** ReLU's backward from its output y: g · (y > 0 ? 1 : 0) (the reluBackward kernel), as contiguous data. */
+function reluBackwardData(g: Tensor, y: Tensor): Float32Array {
+  const d = uninitialized(y.shape);
+  backend().binary("reluBackward", g.kernelView(), y.kernelView(), d.storage);
+  return d.storage;
 }
 
 /**

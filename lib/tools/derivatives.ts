@@ -45,9 +45,11 @@ const FORMULAS: Record<string, { forward: string; derivative: string }> = {
   logSoftmax: { forward: "yᵢ = xᵢ − ln Σⱼ eˣʲ", derivative: "∂L/∂xᵢ = ∂L/∂yᵢ − softmax(x)ᵢ · Σⱼ ∂L/∂yⱼ" },
   matmul: { forward: "Y = A B", derivative: "∂L/∂A = ∂L/∂Y · Bᵀ, ∂L/∂B = Aᵀ · ∂L/∂Y" },
   conv2d: { forward: "y = x ⋆ w + b (cross-correlation)", derivative: "∂L/∂x = ∂L/∂y ⋆ rot180(w) (full), ∂L/∂w = x ⋆ ∂L/∂y, ∂L/∂b = Σ ∂L/∂y over n, h, w" },
+  "conv2d+relu": { forward: "y = relu(x ⋆ w + b) (one pass)", derivative: "ḡ = ∂L/∂y · [y > 0], then conv2d's with ḡ for ∂L/∂y" },
   maxPool2d: { forward: "y = max over each window", derivative: "∂L/∂x = ∂L/∂y routed to the first maximum of each window" },
   avgPool2d: { forward: "y = mean over each window", derivative: "∂L/∂x = ∂L/∂y / (cells of the window), spread over the window" },
   batchNorm: { forward: "y = γ x̂ + β, x̂ = (x − μ) / √(σ² + ε)", derivative: "∂L/∂x = γ/√(σ²+ε) · (∂L/∂y − mean(∂L/∂y) − x̂ · mean(∂L/∂y · x̂)), ∂L/∂γ = Σ ∂L/∂y · x̂, ∂L/∂β = Σ ∂L/∂y" },
+  "batchNorm+relu": { forward: "y = relu(γ x̂ + β) (one pass)", derivative: "ḡ = ∂L/∂y · [y > 0], then batchNorm's with ḡ for ∂L/∂y" },
   contiguous: { forward: "y = x (copied into row-major order)", derivative: "∂L/∂x = ∂L/∂y" },
   clone: { forward: "y = x (a copy)", derivative: "∂L/∂x = ∂L/∂y" },
   reshape: { forward: "y = x in a new shape", derivative: "∂L/∂x = ∂L/∂y reshaped to x's shape" },
@@ -98,10 +100,10 @@ export function recordSites(root: string): RecordSite[] {
         if (!call || /^\s*(\*|\/\/|import|export function record)/.test(text)) return;
         const name = secondArgument(text, call.index + call[0].length);
         if (name === null) throw new Error(`${file}:${i + 1}: cannot read the op name of this record(...) call (keep its first two arguments on one line)`);
-        const annotated = /\/\/ records: ([\w, ]+)/.exec(text);
+        const annotated = /\/\/ records: ([\w+, ]+)/.exec(text);
         // a literal, or the results of a conditional (`mode === "max" ? "maxPool2d" : "avgPool2d"`)
         const results = name.includes("?") ? name.slice(name.indexOf("?")) : name;
-        const literals = [...results.matchAll(/"(\w+)"/g)].map((x) => x[1]);
+        const literals = [...results.matchAll(/"([\w+]+)"/g)].map((x) => x[1]);
         const ops = annotated ? annotated[1].split(",").map((s) => s.trim()) : literals;
         if (ops.length === 0) throw new Error(`${file}:${i + 1}: record(...) names its op with an expression; add "// records: <op names>" to the line`);
         for (const op of ops) sites.push({ op, file, line: i + 1 });

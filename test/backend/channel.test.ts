@@ -110,6 +110,27 @@ forEachBackend("channelAffine", () => {
         expectIdentical(out, expected, `[${shape}] with v: ${withV}`);
       }
     });
+    it(`[${shape}]: with relu, the unary relu of those floats (in place too)`, () => {
+      const x = input(n, n + 6, 1, -0.6), v = input(n, n + 7, 10, -5);
+      x[n >> 1] = NaN;
+      const a = coefficients(ch, 1), d = coefficients(ch, 2).map((t) => t - 0.2), b = coefficients(ch, 3);
+      for (const withV of [false, true]) {
+        for (const inPlace of [false, true]) {
+          const src = inPlace ? Float32Array.from(x) : x, xs = inPlace ? backend().alloc(n, true) : x;
+          if (inPlace) xs.set(src);
+          const out = inPlace ? xs : backend().alloc(n, true);
+          backend().channelAffine(xs, a, d, withV ? v : null, withV ? b : null, outer, ch, inner, out, true);
+          const expected = new Float32Array(n);
+          for (let p = 0; p < n; p++) {
+            const c = Math.floor(p / inner) % ch;
+            const f = Math.fround(withV ? a[c] * src[p] + d[c] + b[c] * v[p] : a[c] * src[p] + d[c]);
+            expected[p] = f > 0 || Number.isNaN(f) ? f : 0;
+          }
+          expectIdentical(out, expected, `[${shape}] with v: ${withV}, in place: ${inPlace}`);
+          if (n >= 100) expect(out.some((t) => t === 0) && out.some((t) => t > 0)).toBe(true);
+        }
+      }
+    });
   }
 
   it("works in place (out = x) and keeps a NaN to its own element", () => {

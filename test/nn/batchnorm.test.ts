@@ -203,6 +203,44 @@ forEachBackend("batch norm on the channel kernels", () => {
   });
 });
 
+forEachBackend("batch norm with a fused ReLU", () => {
+  const bits = (t: gw.Tensor | null) => (t ? Array.from(t.contiguous().toFloat32Array(), (v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : v)) : null);
+  /** Output, gradients of x, γ, β and the running statistics of a BatchNorm2d step, then eval outputs, with or without the fused ReLU. */
+  function step(fused: boolean, x: gw.Tensor, g: gw.Tensor) {
+    gw.manualSeed(71);
+    const bn = new gw.nn.BatchNorm2d(x.shape[1]);
+    gw.noGrad(() => {
+      bn.weight!.copy_(data([x.shape[1]], 72, 1, 0.5));
+      bn.bias!.copy_(data([x.shape[1]], 73, 0.5));
+    });
+    const xl = leaf(x);
+    const y = fused ? bn.forwardRelu(xl)! : bn.forward(xl).relu();
+    y.mul(g).sum().backward();
+    bn.eval();
+    const evalNoGrad = gw.noGrad(() => (fused ? bn.forwardRelu(x)! : bn.forward(x).relu()));
+    const xe = leaf(x);
+    const evalGrad = fused ? bn.forwardRelu(xe)! : bn.forward(xe).relu();
+    evalGrad.mul(g).sum().backward();
+    const sd = bn.stateDict();
+    return [y, xl.grad, bn.weight!.grad, bn.bias!.grad, sd.running_mean, sd.running_var, evalNoGrad, evalGrad, xe.grad].map(bits);
+  }
+  for (const opsPath of [false, true]) {
+    it(`is batchNorm(...).relu() bit for bit: train and eval values, gradients, running statistics${opsPath ? " (GRADWORK_FUSED_BN=0)" : ""}`, () => {
+      if (opsPath) process.env.GRADWORK_FUSED_BN = "0";
+      const shape = [8, 6, 9, 9];
+      const x = data(shape, 74, 2, 0.3), g = data(shape, 75);
+      const unfused = step(false, x, g), fused = step(true, x, g);
+      expect(fused).toEqual(unfused);
+      expect(unfused[0]!.filter((v) => v === 0).length).toBeGreaterThan(shape.reduce((a, b) => a * b) / 4);
+    });
+  }
+  it("names the fused op in the graph and rejects a relu that is not a boolean", () => {
+    const x = leaf(data([4, 3, 2, 2], 76));
+    expect(new gw.nn.BatchNorm2d(3).forwardRelu(x)!.gradFn?.name).toBe("batchNorm+relu");
+    expect(() => gw.F.batchNorm(x, null, null, null, null, true, 0.1, 1e-5, "yes" as unknown as boolean)).toThrow(/^batchNorm: relu must be true or false, got "yes"$/);
+  });
+});
+
 describe("batch norm on the cpu backend", () => {
   it.skipIf(!gw.listBackends().includes("cpu"))("gives bit-identical results at 1, 2 and 3 threads", () => {
     const shape = [32, 16, 16, 16];

@@ -1,9 +1,32 @@
 // Layers: Linear/Conv forward against plain JS, default initialisation bounds, batch norm
 // (train/eval, running statistics, gradcheck) and dropout (scaling, eval identity, seeding).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as gw from "gradwork";
 import { backendCases, useBackendCase } from "../helpers/backends";
 import { expectClose, expectGradOk, rnd } from "../helpers/close";
+
+const DIST = resolve(__dirname, "..", "..", "dist", "index.js");
+
+describe.runIf(existsSync(DIST))("nn.Sequential's ReLU fusion switch", () => {
+  it("GRADWORK_FUSE_RELU=0 runs every layer as written", () => {
+    const probe = `const gw = require(${JSON.stringify(DIST)});
+      const net = new gw.nn.Sequential(new gw.nn.Conv2d(1, 2, 3), new gw.nn.ReLU(), new gw.nn.BatchNorm2d(2), new gw.nn.ReLU());
+      const x = gw.randn([2, 1, 5, 5]); x.requiresGrad = true;
+      const names = [];
+      for (let t = net.forward(x); t && t.gradFn; t = t.gradFn.inputs[0]) names.push(t.gradFn.name);
+      console.log(JSON.stringify(names));`;
+    const run = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim().split("\n").pop()!);
+    };
+    expect(run({ GRADWORK_FUSE_RELU: "0" })).toEqual(["relu", "batchNorm", "relu", "conv2d"]);
+    expect(run({ GRADWORK_FUSE_RELU: "" })).toEqual(["batchNorm+relu", "conv2d+relu"]);
+  });
+});
 
 describe.each(backendCases())("nn layers [$label]", (bc) => {
   useBackendCase(bc);
@@ -35,6 +58,47 @@ describe.each(backendCases())("nn layers [$label]", (bc) => {
     expect(seq.length).toBe(3);
     const manual = (seq[2] as gw.nn.Linear).forward((seq[0] as gw.nn.Linear).forward(x).relu());
     expectClose(seq.forward(x), manual);
+  });
+
+  it("Sequential runs Conv2d + ReLU as one fused convolution, with the same numbers and gradients", () => {
+    gw.manualSeed(112);
+    const net = new gw.nn.Sequential(new gw.nn.Conv2d(2, 4, 3, { padding: 1 }), new gw.nn.ReLU(), new gw.nn.MaxPool2d(2), new gw.nn.Conv2d(4, 3, 3), new gw.nn.ReLU());
+    const x = rnd([2, 2, 8, 8]);
+    const y = net.forward(x);
+    expect(y.gradFn?.name).toBe("conv2d+relu");
+    expect(y.gradFn?.inputs[0].gradFn?.name).toBe("maxPool2d");
+    // layer by layer, as written
+    let z: gw.Tensor = x;
+    for (let i = 0; i < net.length; i++) z = net[i].forward(z);
+    expect(z.gradFn?.name).toBe("relu");
+    expect(y.toArray()).toEqual(z.toArray());
+    const grads = (out: gw.Tensor) => {
+      net.zeroGrad();
+      out.sum().backward();
+      return net.parameters().map((p) => p.grad!.toArray());
+    };
+    expect(grads(y)).toEqual(grads(z));
+    // a replaced forward runs as written: a ReLU subclass, and nn.summary's wrappers
+    class LeakyAt0 extends gw.nn.ReLU {
+      forward(t: gw.Tensor): gw.Tensor { return t.relu().add(1); }
+    }
+    const custom = new gw.nn.Sequential(net[0], new LeakyAt0());
+    expect(custom.forward(x).gradFn?.name).toBe("add");
+    class Doubled extends gw.nn.Conv2d {
+      forward(t: gw.Tensor): gw.Tensor { return super.forward(t).mul(2); }
+    }
+    const doubled = new gw.nn.Sequential(new Doubled(2, 4, 3), new gw.nn.ReLU());
+    expect(doubled.forward(x).gradFn?.name).toBe("relu");
+    expect(new Doubled(2, 4, 3).forwardRelu(x)).toBeNull();
+    // a batch norm followed by a ReLU too, also after a Conv2d (Conv2d + BatchNorm2d + ReLU: the last two fuse)
+    const bnNet = new gw.nn.Sequential(new gw.nn.Conv2d(2, 4, 3), new gw.nn.BatchNorm2d(4), new gw.nn.ReLU());
+    const yb = bnNet.forward(x);
+    expect(yb.gradFn?.name).toBe("batchNorm+relu");
+    expect(yb.gradFn?.inputs[0].gradFn?.name).toBe("conv2d");
+    const zb = bnNet[2].forward(bnNet[1].forward(bnNet[0].forward(x)));
+    expect(yb.toArray()).toEqual(zb.toArray());
+    const rows = gw.nn.summary(net, [1, 2, 8, 8]).rows.slice(1);
+    expect(rows.map((r) => [r.type, r.outputShape])).toEqual([["Conv2d", [1, 4, 8, 8]], ["ReLU", [1, 4, 8, 8]], ["MaxPool2d", [1, 4, 4, 4]], ["Conv2d", [1, 3, 2, 2]], ["ReLU", [1, 3, 2, 2]]]);
   });
 
   it("PyTorch default init: Linear/Conv weights and biases ~ U(−1/√fanIn, 1/√fanIn)", () => {

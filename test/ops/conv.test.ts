@@ -89,6 +89,35 @@ describe.each(backendCases())("convolution [$label]", (bc) => {
     }
   });
 
+  it("conv2d with relu: the values and gradients of conv2d(...).relu(), bit for bit", () => {
+    gw.manualSeed(67);
+    const bits = (t: gw.Tensor) => Array.from(t.contiguous().readData(), (v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : v));
+    const geos: gw.ConvOptions[] = [{ padding: 1 }, { stride: 2, padding: [2, 1] }, { padding: "same" }, { groups: 2, dilation: 2 }];
+    const shapes: [number[], number[]][] = [[[2, 4, 9, 9], [6, 4, 3, 3]], [[2, 4, 9, 9], [6, 4, 4, 2]], [[1, 4, 8, 7], [6, 4, 2, 4]], [[2, 4, 9, 9], [6, 2, 3, 3]]];
+    geos.forEach((opts, i) => {
+      const [xs, ws] = shapes[i];
+      const x = rnd(xs), w = rnd(ws), b = rnd([ws[0]]);
+      const g = gw.randn([...gw.F.conv2d(x, w, b, opts).shape]);
+      const run = (fused: boolean) => {
+        for (const t of [x, w, b]) t.grad = null;
+        const y = fused ? gw.F.conv2d(x, w, b, { ...opts, relu: true }) : gw.F.conv2d(x, w, b, opts).relu();
+        y.mul(g).sum().backward();
+        return [y, x.grad!, w.grad!, b.grad!].map(bits);
+      };
+      const unfused = run(false), fused = run(true);
+      expect(fused, JSON.stringify(opts)).toEqual(unfused);
+      expect(unfused[0].some((v) => v === 0) && unfused[0].some((v) => typeof v === "number" && v > 0)).toBe(true);
+    });
+    expect(gw.F.conv2d(rnd([1, 1, 3, 3]), rnd([1, 1, 2, 2]), null, { relu: true }).gradFn?.name).toBe("conv2d+relu");
+  });
+
+  it("conv2d with relu passes gradcheck, and rejects a relu that is not a boolean", () => {
+    gw.manualSeed(68);
+    // inputs away from the kink: values well inside (−1, 1) with a bias shift keep results off 0
+    expectGradOk((x, wt, b) => gw.F.conv2d(x, wt, b, { padding: 1, relu: true }), [rnd([1, 2, 4, 4]), rnd([3, 2, 3, 3]), rnd([3])]);
+    expect(() => gw.F.conv2d(rnd([1, 1, 3, 3]), rnd([1, 1, 2, 2]), null, { relu: 1 as unknown as boolean })).toThrow(/^conv2d: relu must be true or false, got 1$/);
+  });
+
   it("conv2d gradcheck through non-contiguous input and weight", () => {
     gw.manualSeed(65);
     expectGradOk((x, wt) => gw.F.conv2d(x.transpose(2, 3), wt.permute([1, 0, 2, 3]), null, { padding: 1 }), [rnd([1, 2, 5, 4]), rnd([2, 3, 3, 3])]);

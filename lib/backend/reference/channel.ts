@@ -1,5 +1,6 @@
 // Per-channel kernels over a contiguous [outer, channels, inner] block, as plain loops: the oracle
 // for the cpu backend's WebAssembly versions (same float64 operations in the same order).
+import { UNARY } from "../semantics";
 
 function checkGeometry(kernel: string, outer: number, channels: number, inner: number): number {
   for (const [name, v] of [["outer", outer], ["channels", channels], ["inner", inner]] as const) {
@@ -80,8 +81,8 @@ export function channelSums(x: Float32Array, y: Float32Array | null, shift: Floa
   channelSumsRange(x, y, shift, outer, channels, inner, 0, channels, out);
 }
 
-/** Kernels.channelAffine for rows [r0, r1) of the outer·channels rows. */
-export function channelAffineRange(x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, channels: number, inner: number, r0: number, r1: number, out: Float32Array): void {
+/** Kernels.channelAffine for rows [r0, r1) of the outer·channels rows (then ReLU when `relu`). */
+export function channelAffineRange(x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, channels: number, inner: number, r0: number, r1: number, out: Float32Array, relu = false): void {
   for (let r = r0; r < r1; r++) {
     const c = r % channels;
     const ac = a[c], dc = d[c], start = r * inner, end = start + inner;
@@ -91,10 +92,11 @@ export function channelAffineRange(x: Float32Array, a: Float64Array, d: Float64A
     } else {
       for (let p = start; p < end; p++) out[p] = ac * x[p] + dc;
     }
+    if (relu) for (let p = start; p < end; p++) out[p] = UNARY.relu(out[p]);
   }
 }
 
-export function channelAffine(x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, outer: number, channels: number, inner: number, out: Float32Array): void {
+export function channelAffine(x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, outer: number, channels: number, inner: number, out: Float32Array, relu = false): void {
   checkChannelAffine(x, a, d, v, b, outer, channels, inner, out);
-  channelAffineRange(x, a, d, v, b, channels, inner, 0, outer * channels, out);
+  channelAffineRange(x, a, d, v, b, channels, inner, 0, outer * channels, out, relu);
 }

@@ -2,6 +2,7 @@
 // All three kernels walk the same taps — every (output position, kernel cell) pair that lands inside
 // the input — and differ only in what they do at each tap.
 import type { Conv2dParams } from "../backend";
+import { UNARY } from "../semantics";
 
 /** Calls visit(xIndex, wIndex, yIndex) for every in-bounds tap of the convolution. */
 function forEachTap(p: Conv2dParams, visit: (xi: number, wi: number, yi: number) => void): void {
@@ -29,7 +30,7 @@ function forEachTap(p: Conv2dParams, visit: (xi: number, wi: number, yi: number)
     }
 }
 
-export function conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
+export function conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array, relu = false): void {
   const acc = new Float64Array(out.length);
   const plane = p.outH * p.outW;
   if (bias) for (let i = 0; i < acc.length; i++) acc[i] = bias[Math.floor(i / plane) % p.cOut];
@@ -37,6 +38,7 @@ export function conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | nu
     acc[yi] += x[xi] * w[wi];
   });
   out.set(acc);
+  if (relu) for (let i = 0; i < out.length; i++) out[i] = UNARY.relu(out[i]);
 }
 
 export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, p: Conv2dParams, out: Float32Array): void {

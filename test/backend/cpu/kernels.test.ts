@@ -5,6 +5,8 @@ import type { Backend, Conv2dParams, GemmArgs, Pool2dParams, View } from "../../
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, cpuBackendInfo, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
 import { convParams, expectClose, expectIdentical, randomArray, rng, view } from "./helpers";
+import { useWinograd } from "../../../lib/backend/cpu/kernels/winograd";
+import { directConvApplies } from "../../../lib/backend/cpu/kernels/conv-direct";
 
 const THREADS = [1, 2, 3];
 const initialThreads = getNumThreads();
@@ -78,6 +80,15 @@ for (const [label, p, withBias] of convs) {
     run(be) {
       const out = new Float32Array(ySize);
       be.conv2d(randomArray(xSize, 11), randomArray(wSize, 12), withBias ? randomArray(p.cOut, 13) : null, p, out);
+      return [out];
+    },
+  });
+  cases.push({
+    name: `conv2d with ReLU ${label}`,
+    atol: 1e-6 * K + 1e-5,
+    run(be) {
+      const out = new Float32Array(ySize);
+      be.conv2d(randomArray(xSize, 11), randomArray(wSize, 12), withBias ? randomArray(p.cOut, 13) : null, p, out, true);
       return [out];
     },
   });
@@ -301,6 +312,35 @@ describe("fused kernels mean what their unfused forms compute", () => {
     expectIdentical(fused, unfused, "reluBackward");
     expect(Object.is(fused[special.length * 1 + 0], -0)).toBe(true); // g = -0, x = -2 -> -0 · 0
     expect(Number.isNaN(fused[special.length * 7 + 0])).toBe(true); // g = +Inf, x = -2 -> NaN
+  });
+
+  // one geometry per path of the cpu forward: Winograd, im2col + GEMM, the direct kernel
+  const reluConvs: [string, Conv2dParams][] = [
+    ["Winograd", convParams(3, 16, 20, 20, 24, 3, 3, { pad: [1, 1] })],
+    ["im2col", convParams(3, 6, 11, 11, 20, 5, 5, { stride: [2, 2], pad: [2, 2] })],
+    ["direct", convParams(3, 5, 10, 12, 3, 3, 3)],
+  ];
+  it.each(reluConvs)("conv2d with relu = relu of conv2d, bit for bit, on the %s path with 1-3 threads", (path, p) => {
+    expect(useWinograd(p, false)).toBe(path === "Winograd");
+    expect(directConvApplies(p)).toBe(path === "direct");
+    const x = randomArray(p.n * p.c * p.h * p.w, 91), w = randomArray(p.cOut * p.c * p.kh * p.kw, 92), bias = randomArray(p.cOut, 93);
+    // special values: NaN and ±Infinity in the input, and a zero image (its outputs are the bias, or
+    // zeros without one: all negative weights then leave nothing positive there)
+    x[5] = NaN; x[p.c * p.h * p.w + 7] = Infinity; x[p.c * p.h * p.w + 40] = -Infinity;
+    x.fill(0, (p.n - 1) * p.c * p.h * p.w);
+    const wNeg = w.map((v) => -Math.abs(v) - 0.01);
+    for (const t of THREADS) {
+      setNumThreads(t);
+      for (const [weights, b] of [[w, bias], [wNeg, null]] as const) {
+        const size = p.n * p.cOut * p.outH * p.outW;
+        const conv = new Float32Array(size), unfused = new Float32Array(size), fused = new Float32Array(size).fill(7);
+        cpuBackend.conv2d(x, weights, b, p, conv);
+        cpuBackend.unary("relu", { data: conv, offset: 0, shape: [size], strides: [1] }, unfused);
+        cpuBackend.conv2d(x, weights, b, p, fused, true);
+        expectIdentical(fused, unfused, `${path}, ${t} threads, ${b ? "bias" : "no bias"}`);
+        expect(conv.some((v) => Number.isNaN(v)) && conv.some((v) => v < 0) && conv.some((v) => v > 0)).toBe(true);
+      }
+    }
   });
 
   it.each([["reference", referenceBackend], ["cpu", cpuBackend]] as const)("relu keeps NaN and maps -0, -Inf to +0 on %s", (_, be) => {

@@ -32,10 +32,12 @@ const sumsJob = defineJob({
 
 const affineJob = defineJob({
   name: "channel: affine",
-  fields: { x: "int", a: "int", d: "int", v: "int", b: "int", rows: "int", channels: "int", inner: "int", perTask: "int", out: "int" },
+  fields: { x: "int", a: "int", d: "int", v: "int", b: "int", rows: "int", channels: "int", inner: "int", perTask: "int", out: "int", relu: "bool" },
   run(f, t, ctx) {
     const r0 = t * f.perTask, r1 = Math.min(f.rows, r0 + f.perTask);
     ctx.wasm.channelAffineRange(f.x, f.a, f.d, f.v, f.b, f.channels, f.inner, r0, r1, f.out);
+    // the ReLU on these rows while they are in cache
+    if (f.relu) ctx.wasm.reluRun(f.out + 4 * r0 * f.inner, f.out + 4 * r0 * f.inner, (r1 - r0) * f.inner);
   },
 });
 
@@ -66,16 +68,16 @@ export function channelSumsCpu(pool: ThreadPool, x: Float32Array, y: Float32Arra
   arena.finish();
 }
 
-export function channelAffineCpu(pool: ThreadPool, x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, outer: number, channels: number, inner: number, out: Float32Array): void {
+export function channelAffineCpu(pool: ThreadPool, x: Float32Array, a: Float64Array, d: Float64Array, v: Float32Array | null, b: Float64Array | null, outer: number, channels: number, inner: number, out: Float32Array, relu = false): void {
   const total = outer * channels * inner;
-  if (!worthThreads(pool, total, [x, v, out])) return channelAffineRange(x, a, d, v, b, channels, inner, 0, outer * channels, out);
+  if (!worthThreads(pool, total, [x, v, out])) return channelAffineRange(x, a, d, v, b, channels, inner, 0, outer * channels, out, relu);
   const rows = outer * channels;
   const perTask = Math.max(1, Math.floor(RANGE / Math.max(1, inner)));
   const arena = pool.begin();
   const fields = {
     x: arena.input(x, 0, total), a: f64Input(pool, arena, a, channels), d: f64Input(pool, arena, d, channels),
     v: v ? arena.input(v, 0, total) : 0, b: b ? f64Input(pool, arena, b, channels) : 0,
-    rows, channels, inner, perTask, out: 0,
+    rows, channels, inner, perTask, out: 0, relu,
   };
   // out may be x itself (an elementwise map reads each element before writing it)
   fields.out = out === x ? fields.x : arena.output(out, total);

@@ -98,7 +98,7 @@ const FIELDS = {
   strideH: "int", strideW: "int", padH: "int", padW: "int", dilH: "int", dilW: "int", outH: "int", outW: "int",
   /** Output channels per task (a multiple of 4 but the last) and chunks per group. */
   chunk: "int", chunks: "int",
-  x: "int", weight: "int", bias: "int", y: "int",
+  x: "int", weight: "int", bias: "int", y: "int", relu: "bool",
 } as const;
 
 /** Task t: output channels [c0, c0+chunk) of group g of image b. */
@@ -111,13 +111,15 @@ function directTask(f: JobFields<typeof FIELDS>, t: number, ctx: ThreadCtx): voi
   wasm.directGeom(f.h, f.w, f.kh, f.kw, f.strideH, f.strideW, f.padH, f.padW, f.dilH, f.dilW, f.outH, f.outW);
   oncePerJob(ctx, b * groups + g, () => wasm.directPad(f.x + 4 * (b * f.c + g * cg) * f.h * f.w, cg, xpad));
   const co = g * og + c0;
-  wasm.convDirect(xpad, f.weight + 4 * co * K, K, f.bias ? f.bias + 4 * co : 0, nco, f.y + 4 * (b * f.cOut + co) * P, tmp);
+  const y = f.y + 4 * (b * f.cOut + co) * P;
+  wasm.convDirect(xpad, f.weight + 4 * co * K, K, f.bias ? f.bias + 4 * co : 0, nco, y, tmp);
+  if (f.relu) wasm.reluRun(y, y, nco * P); // while these planes are in cache
 }
 
 const convDirectJob = defineJob({ name: "conv2d: direct forward", fields: FIELDS, run: directTask });
 
-/** The forward convolution by the direct kernel (arguments checked by checkConv2d). */
-export function conv2dDirect(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
+/** The forward convolution (then ReLU when `relu`) by the direct kernel (arguments checked by checkConv2d). */
+export function conv2dDirect(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array, relu = false): void {
   const og = p.cOut / p.groups, cg = p.c / p.groups, P = p.outH * p.outW;
   const ySize = p.n * p.cOut * P;
   if (ySize === 0) return;
@@ -131,7 +133,7 @@ export function conv2dDirect(pool: ThreadPool, x: Float32Array, w: Float32Array,
   while (threads > 1 && p.n * p.groups * Math.ceil(og / chunk) < 3 * threads && chunk > 4) chunk = roundUp(chunk / 2, 4);
   const chunks = Math.ceil(og / chunk);
   const scratch = 64 + (cg * paddedPlane(p) + SLACK * p.strideW) * 4;
-  const fields = { ...p, chunk, chunks, x: xPtr, weight: wPtr, bias: bPtr, y: yPtr };
+  const fields = { ...p, chunk, chunks, x: xPtr, weight: wPtr, bias: bPtr, y: yPtr, relu };
   pool.run(convDirectJob, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads });
   arena.finish();
 }

@@ -5,7 +5,7 @@
 // with K = (c/groups)·kh·kw and P = outH·outW. Work is split over outputs only; the weight gradient
 // sums fixed image chunks into partial buffers added up in a fixed order, so results do not depend
 // on the thread count. The forward adds the bias in WebAssembly (addBias) on each column strip after
-// its last k-block, the same rounding as adding it afterwards.
+// its last k-block, the same rounding as adding it afterwards, and applies a fused ReLU there too.
 // Stride-1 3×3 ungrouped convolutions with enough channels take Winograd F(4×4, 3×3) instead
 // (kernels/winograd.ts: forward and input gradient; the weight gradient only with
 // GRADWORK_WINOGRAD_WEIGHT=1); GRADWORK_WINOGRAD=0 keeps every convolution on the paths below.
@@ -122,7 +122,7 @@ function imageTask(f: Conv2dParams & { chunk: number; chunks: number }, t: numbe
 // ---------------------------------------------------------------- forward
 
 /**
- * The forward convolution (plus bias) on the pool. Stride-1 3×3 convolutions with enough channels
+ * The forward convolution (plus bias, then ReLU when `relu`) on the pool. Stride-1 3×3 convolutions with enough channels
  * go to Winograd F(4×4, 3×3) (kernels/winograd.ts; GRADWORK_WINOGRAD=0 turns it off), the rest to
  * the direct im2col path below.
  *
@@ -130,12 +130,12 @@ function imageTask(f: Conv2dParams & { chunk: number; chunks: number }, t: numbe
  * conv2dCpu(pool, x, w, bias, { n: 1, c: 3, h: 8, w: 8, cOut: 4, kh: 3, kw: 3, groups: 1, strideH: 1, strideW: 1,
  *   padH: 1, padW: 1, dilH: 1, dilW: 1, outH: 8, outW: 8 }, out);
  */
-export function conv2dCpu(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
-  if (directConvApplies(p)) return conv2dDirect(pool, x, w, bias, p, out); // few output channels: kernels/conv-direct.ts
+export function conv2dCpu(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array, relu = false): void {
+  if (directConvApplies(p)) return conv2dDirect(pool, x, w, bias, p, out, relu); // few output channels: kernels/conv-direct.ts
   const P = p.outH * p.outW, og = p.cOut / p.groups, K = (p.c / p.groups) * p.kh * p.kw;
   const ySize = p.n * p.cOut * P;
   if (ySize === 0) return;
-  if (K > 0 && useWinograd(p, false)) return winogradForward(pool, x, w, bias, p, out);
+  if (K > 0 && useWinograd(p, false)) return winogradForward(pool, x, w, bias, p, out, relu);
   const arena = pool.begin();
   const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), wPtr = arena.input(w, 0, w.length);
   const bPtr = bias ? arena.input(bias, 0, p.cOut) : 0, yPtr = arena.output(out, ySize);
@@ -145,7 +145,7 @@ export function conv2dCpu(pool: ThreadPool, x: Float32Array, w: Float32Array, bi
   while (threads > 1 && p.n * p.groups * Math.ceil(P / chunk) < 3 * threads && chunk > 8 * NR) chunk = roundUp(chunk / 2, NR);
   const chunks = Math.ceil(P / chunk);
   const scratch = roundUp(og, MR) * K * 4 + STRIP_BYTES + TMP_BYTES + (p.c / p.groups) * paddedPlane(p) * 4;
-  const fields = { ...p, x: xPtr, weight: wPtr, y: yPtr, bias: bPtr, chunk, chunks, kc: blockFor(K) };
+  const fields = { ...p, x: xPtr, weight: wPtr, y: yPtr, bias: bPtr, relu, chunk, chunks, kc: blockFor(K) };
   pool.run(convForward, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads });
   arena.finish();
 }
@@ -177,11 +177,12 @@ function forwardTask(f: JobFields<typeof FORWARD_FIELDS>, t: number, ctx: Thread
       wasm.macro(og, cols, kc, packedW + 4 * k0 * ogPad, strip, yg + 4 * j, P, k0 > 0 ? 1 : 0, tmp);
       // the bias, on these columns while they are in cache (same rounding as adding it afterwards)
       if (f.bias && k0 + kc >= K) wasm.addBias(yg + 4 * j, og, cols, P, f.bias + 4 * g * og);
+      if (f.relu && k0 + kc >= K) wasm.reluRows(yg + 4 * j, og, cols, P);
     }
   }
 }
 
-const FORWARD_FIELDS = { ...GEOMETRY, ...SPLIT, x: "int", weight: "int", y: "int", bias: "int" } as const;
+const FORWARD_FIELDS = { ...GEOMETRY, ...SPLIT, x: "int", weight: "int", y: "int", bias: "int", relu: "bool" } as const;
 const convForward = defineJob({ name: "conv2d: forward", fields: FORWARD_FIELDS, run: forwardTask });
 
 // ---------------------------------------------------------------- input gradient

@@ -16,6 +16,8 @@ declare module "../wasm-loader" {
   interface WasmExports {
     /** ReLU over n contiguous floats. */
     reluRun(x: number, out: number, n: number): void;
+    /** ReLU in place on `cols` floats of each of `rows` rows at c (row stride ldc floats). */
+    reluRows(c: number, rows: number, cols: number, ldc: number): void;
     /** out = g * (x > 0) over n floats (strides gs, xs: 0 or 1). */
     reluBackwardRun(g: number, gs: number, x: number, xs: number, out: number, n: number): void;
     /** out = a op b over n floats, op 0..3 = + − × ÷ (strides as, bs: 0 or 1). */

@@ -42,8 +42,8 @@ declare module "../wasm-loader" {
     winoWeights(w: number, outC: number, inC: number, flip: number, dst: number, tmp: number): void;
     /** Transformed input tiles of quads [q0, q0+nq) of one padded image, as packed B strips. */
     winoInput(xp: number, channels: number, hp: number, wp: number, tilesW: number, tilesH: number, q0: number, nq: number, lq0: number, dst: number, eBytes: number, tmp: number): void;
-    /** Inverse transform (+ bias) of quads [q0, q0+nq) into the output planes of one image. */
-    winoOutput(m: number, ldm: number, eBytes: number, nco: number, tilesW: number, q0: number, nq: number, lq0: number, y: number, outH: number, outW: number, bias: number, tmp: number): void;
+    /** Inverse transform (+ bias, then ReLU when relu ≠ 0) of quads [q0, q0+nq) into the output planes of one image. */
+    winoOutput(m: number, ldm: number, eBytes: number, nco: number, tilesW: number, q0: number, nq: number, lq0: number, y: number, outH: number, outW: number, bias: number, tmp: number, relu: number): void;
     /** Transformed input tiles as packed B strips with the tiles along k (weight gradient). */
     winoInputT(xp: number, channels: number, hp: number, wp: number, tilesW: number, q0: number, nq: number, lt0: number, kc: number, dst: number, eBytes: number, tmp: number): void;
     /** Transformed dy tiles as packed A panels with the tiles along k (weight gradient). */
@@ -134,7 +134,7 @@ function quadsPerTask(totalQuads: number, threads: number): number {
  * Run a Winograd convolution on the pool. `flip`: the weights are inC... as stored for the forward
  * convolution whose input gradient this is (outC × inC of the original swapped, rotated by 180°).
  */
-function winogradConv(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, v: WinoConv, flip: boolean, out: Float32Array): void {
+function winogradConv(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, v: WinoConv, flip: boolean, out: Float32Array, relu = false): void {
   const ySize = v.n * v.outC * v.outH * v.outW;
   const arena = pool.begin();
   const xPtr = arena.input(x, 0, v.n * v.inC * v.h * v.w), wPtr = arena.input(w, 0, v.inC * v.outC * 9);
@@ -144,14 +144,14 @@ function winogradConv(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: 
   const totalQuads = v.n * probe.quads;
   const qc = quadsPerTask(totalQuads, threads);
   const l = layout(v, qc);
-  const fields = { ...v, x: xPtr, weight: wPtr, bias: bPtr, y: yPtr, flip: flip, qc };
+  const fields = { ...v, x: xPtr, weight: wPtr, bias: bPtr, y: yPtr, flip: flip, relu, qc };
   pool.run(winogradJob, fields, { tasks: Math.ceil(totalQuads / qc), scratchBytes: l.scratch, threads });
   arena.finish();
 }
 
 const FIELDS = {
   n: "int", inC: "int", h: "int", w: "int", outC: "int", outH: "int", outW: "int", padH: "int", padW: "int",
-  x: "int", weight: "int", bias: "int", y: "int", flip: "bool", qc: "int",
+  x: "int", weight: "int", bias: "int", y: "int", flip: "bool", relu: "bool", qc: "int",
 } as const;
 
 /** Task t: quads [t*qc, (t+1)*qc) of the whole batch (image by image). */
@@ -180,17 +180,17 @@ function winogradTask(f: JobFields<typeof FIELDS>, t: number, ctx: ThreadCtx): v
   // output transforms
   for (let q = first; q < last;) {
     const b = Math.floor(q / l.quads), q0 = q - b * l.quads, cnt = Math.min(last - q, l.quads - q0);
-    wasm.winoOutput(mb, l.ldm, l.mBytes, f.outC, l.tilesW, q0, cnt, q - first, f.y + 4 * b * f.outC * outPlane, f.outH, f.outW, f.bias, tmp);
+    wasm.winoOutput(mb, l.ldm, l.mBytes, f.outC, l.tilesW, q0, cnt, q - first, f.y + 4 * b * f.outC * outPlane, f.outH, f.outW, f.bias, tmp, f.relu ? 1 : 0);
     q += cnt;
   }
 }
 
 const winogradJob = defineJob({ name: "conv2d: winograd", fields: FIELDS, run: winogradTask });
 
-/** The forward convolution (with its bias) by Winograd; the caller checked useWinograd(p, false). */
-export function winogradForward(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array): void {
+/** The forward convolution (with its bias, then ReLU when `relu`) by Winograd; the caller checked useWinograd(p, false). */
+export function winogradForward(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: Float32Array | null, p: Conv2dParams, out: Float32Array, relu = false): void {
   const v = { n: p.n, inC: p.c, h: p.h, w: p.w, outC: p.cOut, outH: p.outH, outW: p.outW, padH: p.padH, padW: p.padW };
-  winogradConv(pool, x, w, bias, v, false, out);
+  winogradConv(pool, x, w, bias, v, false, out, relu);
 }
 
 /** The input gradient by Winograd (a convolution of dy, padding 2 − pad); the caller checked useWinograd(p, true). */

@@ -10,7 +10,8 @@
 //   pool.run(scale, { x: xPtr, out: outPtr, n, factor: 3 }, { tasks: Math.ceil(n / 1024) });
 //
 // The fields are laid out one after another from slot ARGS of the control block (an Int32 slot per
-// "int" or "bool", `ints` slots per array); a job is known to every thread by the hash of its name.
+// "int" or "bool", `ints` slots per array); a job is known to every thread by the hash of its name
+// and field layout, so a worker running an older build of a job (other fields) cannot misread them.
 import { ARGS, KIND, MAX_ARGS, NEXT, NTASKS } from "./control";
 import { jobSerial, refreshViews, type ThreadCtx } from "./context";
 
@@ -48,7 +49,7 @@ export interface Job<S extends FieldSpecs = FieldSpecs> {
 
 const JOBS = new Map<number, Job>();
 
-/** FNV-1a hash of the name: the job's id, the same on every thread whatever the import order. */
+/** FNV-1a hash of the name and field layout: the job's id, the same on every thread whatever the import order. */
 function hashName(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
@@ -76,8 +77,8 @@ export function defineJob<const S extends FieldSpecs>(spec: JobSpec<S>): Job<S> 
     used += typeof kind === "object" ? kind.ints : 1;
   }
   if (used > MAX_ARGS) throw new Error(`cpu backend: job "${spec.name}" needs ${used} slots, the control block has ${MAX_ARGS}`);
-  const id = hashName(spec.name);
-  const other = JOBS.get(id);
+  const id = hashName(`${spec.name}|${names.map((n) => `${n}:${JSON.stringify(spec.fields[n])}`).join(",")}`);
+  const other = JOBS.get(id) ?? [...JOBS.values()].find((j) => j.name === spec.name);
   if (other) throw new Error(`cpu backend: job "${spec.name}" is declared twice (or its id collides with "${other.name}")`);
 
   const kinds = names.map((name) => spec.fields[name]);
@@ -143,7 +144,7 @@ export function runTasks(ctx: ThreadCtx): void {
   refreshViews(ctx);
   const ctl = ctx.ctl;
   const job = JOBS.get(ctl[KIND]);
-  if (!job) throw new Error(`cpu backend: unknown job id ${ctl[KIND]} (its module was not loaded on this thread)`);
+  if (!job) throw new Error(`cpu backend: unknown job id ${ctl[KIND]} (its module was not loaded on this thread, or the thread runs an older build: run \`npm run build\`)`);
   const n = ctl[NTASKS];
   for (let t = Atomics.add(ctl, NEXT, 1); t < n; t = Atomics.add(ctl, NEXT, 1)) job.runTask(ctx, t);
 }

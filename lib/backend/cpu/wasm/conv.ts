@@ -6,7 +6,7 @@
 // thread's globals are private.
 
 import { NR } from "./gemm";
-import { t0, t1, t2, t3 } from "./transpose";
+import { t0, t1, t2, t3 } from "./simd";
 
 let H = 0, W = 0, KH = 0, KW = 0, SH = 1, SW = 1, PH = 0, PW = 0, DH = 1, DW = 1, OH = 0, OW = 0;
 /** Size of a zero-padded input plane: large enough for every window position, so no bounds checks. */

@@ -4,18 +4,21 @@
 // floats at a time. Each result is what the reference computes: one float32 rounding of an exact
 // or float64 result (for + − × ÷ of two floats those are the same number).
 
-/** out[i] = x[i] > 0 ? x[i] : (NaN stays NaN, everything else +0). */
+import { relu4 } from "./simd";
+
+/** out[i] = x[i] > 0 ? x[i] : (NaN stays NaN, everything else +0). out may be x. */
 export function reluRun(x: usize, out: usize, n: i32): void {
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v = v128.load(x + (<usize>i << 2));
-    const keep = v128.or(f32x4.gt(v, f32x4.splat(0)), f32x4.ne(v, v));
-    v128.store(out + (<usize>i << 2), v128.and(v, keep));
-  }
+  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), relu4(v128.load(x + (<usize>i << 2))));
   for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
     store<f32>(out + (<usize>i << 2), v > 0 || v != v ? v : 0);
   }
+}
+
+/** ReLU in place on the `cols` floats of each of `rows` rows at c (row stride ldc floats). */
+export function reluRows(c: usize, rows: i32, cols: i32, ldc: i32): void {
+  for (let r = 0; r < rows; r++) reluRun(c + (<usize>(r * ldc) << 2), c + (<usize>(r * ldc) << 2), cols);
 }
 
 /** out[i] = g[i] · (x[i] > 0 ? 1 : 0)  (so a NaN or infinite g stays NaN where x ≤ 0). */

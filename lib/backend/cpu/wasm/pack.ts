@@ -6,7 +6,7 @@
 // layouts are exactly gemm.ts's (same values in the same places, zeros past the edges).
 
 import { MR, NR } from "./gemm";
-import { t0, t1, t2, t3 } from "./transpose";
+import { t0, t1, t2, t3 } from "./simd";
 
 /**
  * packA for a row-major block (column stride 1): element (i, p) at a + 4*(i*rs + p). Same output

@@ -11,6 +11,7 @@
 // V is written as packed GEMM B strips (NR = 8 tiles, kc = channels), M is read as row-major C.
 
 import { MR, NR } from "./gemm";
+import { relu4 } from "./simd";
 
 // ---------------------------------------------------------------- 1-D transforms on four lanes
 
@@ -126,10 +127,11 @@ export function winoInput(xp: usize, channels: i32, hp: i32, wp: i32, tilesW: i3
 /**
  * Y = Aᵀ M A (+ bias) for quads [q0, q0+nq) (numbered lq0.. in m) of one image and output channels [0, nco): M element e of
  * channel co, tile lq*4+lane is at m + e*eBytes + 4*(co*ldm + lq*4 + lane). The 4×4 outputs go to the
- * planes at y (outH×outW each), clipped to the plane. bias: address of nco floats, or 0.
+ * planes at y (outH×outW each), clipped to the plane. bias: address of nco floats, or 0. relu: apply
+ * ReLU (as the unary op) after the bias.
  * tmp: scratch for 40 v128.
  */
-export function winoOutput(m: usize, ldm: i32, eBytes: i32, nco: i32, tilesW: i32, q0: i32, nq: i32, lq0: i32, y: usize, outH: i32, outW: i32, bias: usize, tmp: usize): void {
+export function winoOutput(m: usize, ldm: i32, eBytes: i32, nco: i32, tilesW: i32, q0: i32, nq: i32, lq0: i32, y: usize, outH: i32, outW: i32, bias: usize, tmp: usize, relu: i32): void {
   const qw = tilesW >> 2;
   const eb = <usize>eBytes;
   const s = tmp, yt = tmp + 24 * 16;
@@ -161,8 +163,11 @@ export function winoOutput(m: usize, ldm: i32, eBytes: i32, nco: i32, tilesW: i3
         const a0 = v128.load(v), a1 = v128.load(v, 16), a2 = v128.load(v, 32), a3 = v128.load(v, 48);
         const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
         const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-        const u0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), u1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
-        const u2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), u3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
+        let u0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), u1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
+        let u2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), u3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
+        if (relu) {
+          u0 = relu4(u0); u1 = relu4(u1); u2 = relu4(u2); u3 = relu4(u3);
+        }
         const o = plane + (<usize>((oy0 + yy) * outW + ox0) << 2);
         if (ox0 + 16 <= outW) {
           v128.store(o, u0); v128.store(o, u1, 16); v128.store(o, u2, 32); v128.store(o, u3, 48);

@@ -1,7 +1,12 @@
 // @ts-nocheck -- AssemblyScript (compiled to WebAssembly by ./build.mjs), not part of the TypeScript build.
 //
-// 4×4 transposes of f32x4 registers, for the packing routines (pack.ts, conv.ts). Inlined where
-// used; not re-exported by kernels.ts, so not part of the module's exports.
+// Small SIMD helpers inlined where used (not re-exported by kernels.ts, so not module exports):
+// 4×4 transposes of f32x4 registers for the packing routines (pack.ts, conv.ts), and ReLU.
+
+/** ReLU of four floats, as the unary op: x > 0 ? x : NaN stays NaN, everything else (−0 too) +0. */
+@inline export function relu4(v: v128): v128 {
+  return v128.and(v, v128.or(f32x4.gt(v, f32x4.splat(0)), f32x4.ne(v, v)));
+}
 
 /** Row 0 (t1, t2, t3: rows 1, 2, 3) of the transpose of the 4×4 block whose rows are a, b, c, d. */
 @inline export function t0(a: v128, b: v128, c: v128, d: v128): v128 {
