@@ -3,7 +3,7 @@ import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
 import { ones, zeros } from "../tensor/create";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode";
-import { add, div, mul, relu as reluOp, sqrt, sub } from "../ops/elementwise";
+import { add, div, mul, relu as reluOp, reluGrad, sqrt, sub } from "../ops/elementwise";
 import { reduceK } from "../ops/reduce";
 import { record } from "../autograd/record";
 import { backend } from "../backend";
@@ -117,15 +117,8 @@ function normalizeBatch(
   const kernels = fusedBatchNorm(), fuseRelu = relu && kernels;
   const { out, backward } = kernels ? normalizeBatchFused(x, count, weight, bias, eps, relu, onStats) : normalizeBatchOps(x, dims, count, weight, bias, eps, onStats);
   // a fused ReLU's backward comes first: out > 0 exactly where the normalised value was > 0
-  const y = record(out, fuseRelu ? "batchNorm+relu" : "batchNorm", inputs, fuseRelu ? (g) => backward(reluBackwardK(g, out)) : backward);
+  const y = record(out, fuseRelu ? "batchNorm+relu" : "batchNorm", inputs, fuseRelu ? (g) => backward(reluGrad(g, out)) : backward);
   return relu && !kernels ? reluOp(y) : y;
-}
-
-/** ReLU's backward from its output y: g · (y > 0 ? 1 : 0) (the reluBackward kernel). */
-function reluBackwardK(g: Tensor, y: Tensor): Tensor {
-  const d = uninitialized(y.shape);
-  backend().binary("reluBackward", g.kernelView(), y.kernelView(), d.storage);
-  return d;
 }
 
 /** The output of the forward pass and the backward (gradients of x, then γ and β when given). */

@@ -9,6 +9,7 @@ import { record } from "../autograd/record";
 import { Tensor } from "../tensor/tensor";
 import { fmtShape } from "../tensor/shape";
 import { contiguous, pad, squeeze, unsqueeze } from "./shape";
+import { reluGrad } from "./elementwise";
 import { uninitialized } from "./util";
 
 export type Pair = number | readonly [number, number];
@@ -87,7 +88,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, relu ? "conv2d+relu" : "conv2d", inputs, (g) => {
     // ReLU's backward first: out > 0 exactly where the convolution's result was > 0
-    const gd = relu ? reluBackwardData(g, out) : contiguous(g).readData();
+    const gd = (relu ? reluGrad(g, out) : contiguous(g)).readData();
     let dx: Tensor | null = null, dW: Tensor | null = null, db: Tensor | null = null;
     if (x.requiresGrad) {
       dx = uninitialized(x.shape);
@@ -100,13 +101,6 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     if (bias && bias.requiresGrad) db = biasGrad(gd, p);
     return [dx, dW, db];
   });
-}
-
-/** ReLU's backward from its output y: g · (y > 0 ? 1 : 0) (the reluBackward kernel), as contiguous data. */
-function reluBackwardData(g: Tensor, y: Tensor): Float32Array {
-  const d = uninitialized(y.shape);
-  backend().binary("reluBackward", g.kernelView(), y.kernelView(), d.storage);
-  return d.storage;
 }
 
 /**

@@ -68,7 +68,15 @@ export function cos(x: Tensor): Tensor {
 
 /** max(x, 0); gradient 1 where x > 0, else 0. */
 export function relu(x: Tensor): Tensor {
-  return record(unaryK("relu", x), "relu", [x], (g) => [binaryK("reluBackward", g, x)]);
+  return record(unaryK("relu", x), "relu", [x], (g) => [reluGrad(g, x)]);
+}
+
+/**
+ * ReLU's backward, no autograd: g · (x > 0 ? 1 : 0) by the reluBackward kernel. x may be ReLU's
+ * input or its output (> 0 at the same places); the fused ReLUs of conv2d and batch norm pass the output.
+ */
+export function reluGrad(g: Tensor, x: Tensor): Tensor {
+  return binaryK("reluBackward", g, x);
 }
 
 /**

@@ -6,7 +6,7 @@
 // thread's globals are private.
 
 import { NR } from "./gemm";
-import { t0, t1, t2, t3 } from "./simd";
+import { storeTransposed8 } from "./simd";
 
 let H = 0, W = 0, KH = 0, KW = 0, SH = 1, SW = 1, PH = 0, PW = 0, DH = 1, DW = 1, OH = 0, OW = 0;
 /** Size of a zero-padded input plane: large enough for every window position, so no bounds checks. */
@@ -97,14 +97,7 @@ export function packIm2colT(xp: usize, k0: i32, nk: i32, p0: i32, kc: i32, dst: 
       if (quads && p + 4 <= kc && ox + 4 <= OW) {
         const a0 = v128.load(base + o0), a1 = v128.load(base + o1), a2 = v128.load(base + o2), a3 = v128.load(base + o3);
         const a4 = v128.load(base + o4), a5 = v128.load(base + o5), a6 = v128.load(base + o6), a7 = v128.load(base + o7);
-        v128.store(dst, t0(a0, a1, a2, a3));
-        v128.store(dst, t0(a4, a5, a6, a7), 16);
-        v128.store(dst, t1(a0, a1, a2, a3), 32);
-        v128.store(dst, t1(a4, a5, a6, a7), 48);
-        v128.store(dst, t2(a0, a1, a2, a3), 64);
-        v128.store(dst, t2(a4, a5, a6, a7), 80);
-        v128.store(dst, t3(a0, a1, a2, a3), 96);
-        v128.store(dst, t3(a4, a5, a6, a7), 112);
+        storeTransposed8(dst, a0, a1, a2, a3, a4, a5, a6, a7);
         dst += 4 * NR << 2;
         p += 4;
         ox += 4;

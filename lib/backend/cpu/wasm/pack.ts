@@ -6,7 +6,7 @@
 // layouts are exactly gemm.ts's (same values in the same places, zeros past the edges).
 
 import { MR, NR } from "./gemm";
-import { t0, t1, t2, t3 } from "./simd";
+import { storeTransposed8, t0, t1, t2, t3 } from "./simd";
 
 /**
  * packA for a row-major block (column stride 1): element (i, p) at a + 4*(i*rs + p). Same output
@@ -64,14 +64,7 @@ export function packBCols(b: usize, cs: i32, kc: i32, n: i32, dst: usize): void 
         const o = <usize>p << 2;
         const b0 = v128.load(c0 + o), b1 = v128.load(c1 + o), b2 = v128.load(c2 + o), b3 = v128.load(c3 + o);
         const b4 = v128.load(c4 + o), b5 = v128.load(c5 + o), b6 = v128.load(c6 + o), b7 = v128.load(c7 + o);
-        v128.store(dst, t0(b0, b1, b2, b3));
-        v128.store(dst, t0(b4, b5, b6, b7), 16);
-        v128.store(dst, t1(b0, b1, b2, b3), 32);
-        v128.store(dst, t1(b4, b5, b6, b7), 48);
-        v128.store(dst, t2(b0, b1, b2, b3), 64);
-        v128.store(dst, t2(b4, b5, b6, b7), 80);
-        v128.store(dst, t3(b0, b1, b2, b3), 96);
-        v128.store(dst, t3(b4, b5, b6, b7), 112);
+        storeTransposed8(dst, b0, b1, b2, b3, b4, b5, b6, b7);
         dst += (NR * 4) << 2;
       }
     }

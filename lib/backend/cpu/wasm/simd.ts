@@ -8,6 +8,21 @@
   return v128.and(v, v128.or(f32x4.gt(v, f32x4.splat(0)), f32x4.ne(v, v)));
 }
 
+/**
+ * Store the transpose of eight column vectors (lane k of column c = row k, column c) as four rows
+ * of eight floats at dst, dst+32, dst+64, dst+96: four rows of a packed NR = 8 strip.
+ */
+@inline export function storeTransposed8(dst: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128): void {
+  v128.store(dst, t0(a0, a1, a2, a3));
+  v128.store(dst, t0(a4, a5, a6, a7), 16);
+  v128.store(dst, t1(a0, a1, a2, a3), 32);
+  v128.store(dst, t1(a4, a5, a6, a7), 48);
+  v128.store(dst, t2(a0, a1, a2, a3), 64);
+  v128.store(dst, t2(a4, a5, a6, a7), 80);
+  v128.store(dst, t3(a0, a1, a2, a3), 96);
+  v128.store(dst, t3(a4, a5, a6, a7), 112);
+}
+
 /** Row 0 (t1, t2, t3: rows 1, 2, 3) of the transpose of the 4×4 block whose rows are a, b, c, d. */
 @inline export function t0(a: v128, b: v128, c: v128, d: v128): v128 {
   const ab = i8x16.shuffle(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23); // a0 b0 a1 b1
