@@ -4,6 +4,9 @@ import { describe, expect, it } from "vitest";
 import * as gw from "gradwork";
 import { backendCases, useBackendCase } from "../helpers/backends";
 import { expectClose, expectGradOk, rint } from "../helpers/close";
+import { expectIdentical } from "../backend/cpu/helpers";
+import { Arena } from "../../lib/backend/cpu/memory/arena";
+import { requestCollection } from "../../lib/backend/cpu/memory/liveness";
 
 interface PoolGeo { k: [number, number]; s: [number, number]; p: [number, number]; ceil: boolean; includePad: boolean }
 
@@ -135,5 +138,51 @@ describe.each(backendCases())("pooling [$label]", (bc) => {
     expect(new gw.nn.MaxPool2d(2).forward(x).shape).toEqual([1, 1, 3, 3]);
     expect(new gw.nn.AvgPool2d(2).forward(x).shape).toEqual([1, 1, 3, 3]);
     expect(new gw.nn.AdaptiveAvgPool2d(1).forward(x).shape).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe.runIf(gw.listBackends().includes("cpu"))("maxPool2d's arg-max indices on the cpu backend", () => {
+  useBackendCase({ label: "cpu (2 threads)", name: "cpu", threads: 2 });
+
+  it("live in the shared memory (no copy in or out of either kernel call) and outlive collections until the backward pass", async () => {
+    gw.manualSeed(75);
+    const x = gw.randn([4, 16, 64, 64], { requiresGrad: true });
+    const g = gw.randn([4, 16, 32, 32]);
+    // every array a kernel call had to copy into the shared memory or back out of it
+    const copies: string[] = [];
+    const A = Arena.prototype as unknown as Record<"input" | "output", (this: Arena, arr: Float32Array | Int32Array, ...rest: number[]) => number>;
+    const { input, output } = A;
+    A.input = function (arr, ...rest) {
+      if (this.heap.addressOf(arr) < 0) copies.push(`input ${arr.constructor.name}[${arr.length}]`);
+      return input.call(this, arr, ...rest);
+    };
+    A.output = function (arr, ...rest) {
+      const at = output.call(this, arr, ...rest);
+      if (at !== this.heap.addressOf(arr)) copies.push(`output ${arr.constructor.name}[${arr.length}]`);
+      return at;
+    };
+    try {
+      const y = gw.F.maxPool2d(x, 2);
+      expect(copies, "copies in the forward pass").toEqual([]);
+      // let the collector and the heap reclaim whatever the graph does not hold, then reuse those
+      // blocks with zeros: indices freed too early would now all read 0 (the window's first cell)
+      for (let i = 0; i < 3; i++) {
+        requestCollection();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const churn = Array.from({ length: 8 }, () => gw.zeros([4, 16, 32, 32]));
+      expect(churn.every((t) => t.sum().item() === 0)).toBe(true);
+      y.backward(g);
+      expect(copies, "copies in the backward pass").toEqual([]);
+      const want = gw.withBackend("reference", () => {
+        const xr = gw.tensor(x, { requiresGrad: true });
+        gw.F.maxPool2d(xr, 2).backward(gw.tensor(g));
+        return xr;
+      });
+      expectIdentical(x.grad!.toFloat32Array(), want.grad!.toFloat32Array(), "the gradient against the reference backend's");
+    } finally {
+      A.input = input;
+      A.output = output;
+    }
   });
 });
