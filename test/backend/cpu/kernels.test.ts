@@ -63,8 +63,10 @@ const convs: [string, Conv2dParams, boolean][] = [
   ["conv1d (h = kh = 1), dilation 2", convParams(3, 4, 1, 50, 6, 1, 5, { pad: [0, 2], dil: [1, 2] }), true],
   ["large image (70x70)", convParams(1, 2, 70, 70, 3, 3, 3, { pad: [1, 1] }), false],
   ["batch 16, 3 groups, stride 3, pad larger than needed", convParams(16, 9, 12, 12, 12, 4, 4, { groups: 3, stride: [3, 3], pad: [3, 3] }), true],
-  // two image chunks of partial sums, added by a job of two tasks (4,608 weight-gradient elements)
+  // eight image chunks of partial sums, added by a job of two tasks (4,608 weight-gradient elements)
   ["batch 16, 32→16 channels 24x24 (partial sums added on the threads)", convParams(16, 32, 24, 24, 16, 3, 3, { pad: [1, 1] }), false],
+  // image chunks of 4 images (1,024 positions) and a last one of 3
+  ["batch 7 at 16x16 (a short last image chunk)", convParams(7, 16, 16, 16, 32, 3, 3, { pad: [1, 1] }), true],
   // the weight gradient's transposed im2col packs 4 positions at once where they sit on one output
   // row: rows of 7 (quads end mid-row), 5 channels (a part-filled last strip of 45 columns), and
   // 45x45 outputs (reduction blocks of 254 positions, so blocks start off a multiple of 4)
