@@ -7,6 +7,10 @@ import type { GemmArgs } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { __failJobForTests, cpuBackend, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
 import { loadKernels } from "../../../lib/backend/cpu/wasm-loader";
+import { ThreadPool } from "../../../lib/backend/cpu/threads/thread-pool";
+import { failJob } from "../../../lib/backend/cpu/threads/job";
+import { minorCollectionClearsWeakRefs } from "../../../lib/backend/cpu/memory/liveness";
+import { FULL_SLACK_BYTES, NURSERY_BYTES } from "../../../lib/backend/cpu/memory/heap";
 import { expectClose, expectIdentical, randomArray } from "./helpers";
 
 const root = resolve(__dirname, "../../..");
@@ -147,5 +151,36 @@ describe("cpu backend thread pool", () => {
     const doneAt = Number(/done (\d+)/.exec(stdout)![1]);
     expect(exited - doneAt).toBeLessThan(1000); // no waiting for idle workers
     expect(exited - started).toBeLessThan(3000);
+  });
+});
+
+describe("a put-off heap sweep and the jobs that hide it", () => {
+  it("waits through short jobs and runs during the next long one (hidesSweep), on the main thread while the workers compute", () => {
+    const kernels = loadKernels();
+    if (typeof kernels === "string") throw new Error(kernels);
+    const MiB = 2 ** 20, limit = 64 * MiB;
+    const pool = new ThreadPool(kernels, 2, { value: limit, source: "test", detail: "a test pool" });
+    try {
+      expect(pool.heap.overlapSweeps).toBe(true);
+      // drop tensors until a sweep is due (a nursery on Node 26, the full-sweep slack on Node 20)
+      const due = minorCollectionClearsWeakRefs() ? Math.min(NURSERY_BYTES, limit / 4) : Math.min(FULL_SLACK_BYTES, limit / 2);
+      for (let b = 0; b <= due; b += MiB) pool.allocTensor(MiB / 4, true);
+      const sweeps = () => pool.heap.stats().sweeps;
+      expect(sweeps(), "put off").toBe(0);
+      // failJob with no failing thread: every task spins for spinUs
+      const spin = { thread: 99, spinUs: 50 };
+      for (let i = 0; i < 5; i++) pool.run(failJob, spin, { tasks: 8 });
+      expect(sweeps(), "short jobs leave it").toBe(0);
+      pool.run(failJob, spin, { tasks: 8, threads: 1, hidesSweep: true });
+      expect(sweeps(), "a long job on one thread has no workers to overlap").toBe(0);
+      pool.run(failJob, spin, { tasks: 8, hidesSweep: true });
+      expect(sweeps(), "a long job on the threads runs it").toBe(1);
+      expect(pool.heap.stats().tensorBytes, "and it freed the dropped tensors").toBeLessThan(due / 2);
+      pool.run(failJob, spin, { tasks: 8, hidesSweep: true });
+      expect(sweeps(), "once").toBe(1);
+    } finally {
+      pool.setThreads(1);
+      pool.run(failJob, { thread: 99, spinUs: 0 }, { tasks: 1 }); // retires the worker
+    }
   });
 });

@@ -134,7 +134,7 @@ export function conv2dDirect(pool: ThreadPool, x: Float32Array, w: Float32Array,
   const chunks = Math.ceil(og / chunk);
   const scratch = 64 + (cg * paddedPlane(p) + SLACK * p.strideW) * 4;
   const fields = { ...p, chunk, chunks, x: xPtr, weight: wPtr, bias: bPtr, y: yPtr, relu };
-  pool.run(convDirectJob, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads });
+  pool.run(convDirectJob, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads, hidesSweep: true });
   arena.finish();
 }
 
@@ -170,6 +170,6 @@ export function conv2dDirectBackwardWeight(pool: ThreadPool, x: Float32Array, dy
   const flops = 2 * p.n * p.cOut * cg * p.kh * p.kw * P;
   const threads = flops < INLINE_FLOPS ? 1 : pool.getThreads();
   const tasks = p.groups * Math.ceil(og / 2) * cg * p.kh * Math.ceil(p.kw / 5);
-  pool.run(directWeightJob, { ...p, x: xPtr, dy: dyPtr, dw: dwPtr }, { tasks, threads });
+  pool.run(directWeightJob, { ...p, x: xPtr, dy: dyPtr, dw: dwPtr }, { tasks, threads, hidesSweep: true });
   arena.finish();
 }

@@ -146,7 +146,7 @@ export function conv2dCpu(pool: ThreadPool, x: Float32Array, w: Float32Array, bi
   const chunks = Math.ceil(P / chunk);
   const scratch = roundUp(og, MR) * K * 4 + STRIP_BYTES + TMP_BYTES + (p.c / p.groups) * paddedPlane(p) * 4;
   const fields = { ...p, x: xPtr, weight: wPtr, y: yPtr, bias: bPtr, relu, chunk, chunks, kc: blockFor(K) };
-  pool.run(convForward, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads });
+  pool.run(convForward, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads, hidesSweep: true });
   arena.finish();
 }
 
@@ -213,7 +213,7 @@ export function conv2dBackwardInputCpu(pool: ThreadPool, dy: Float32Array, w: Fl
   const rows = chunk * khw;
   const scratch = roundUp(rows, MR) * og * 4 + rows * P * 4 + STRIP_BYTES + TMP_BYTES;
   const fields = { ...p, dy: dyPtr, weight: wPtr, dx: dxPtr, chunk, chunks, kc: blockFor(og) };
-  pool.run(convBackwardInput, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads });
+  pool.run(convBackwardInput, fields, { tasks: p.n * p.groups * chunks, scratchBytes: scratch, threads, hidesSweep: true });
   arena.finish();
 }
 
@@ -294,7 +294,7 @@ export function conv2dBackwardWeightCpu(pool: ThreadPool, x: Float32Array, dy: F
   const scratch = roundUp(og, MR) * KC_MAX * 4 + STRIP_BYTES + TMP_BYTES + NR * 4 + cg * paddedPlane(p) * 4;
   const outPtr = arena.output(out, wSize);
   const fields = { ...p, x: xPtr, dy: dyPtr, partials: partPtr, imagesPerPartial: bc, chunk, chunks, kc: blockFor(P) };
-  pool.run(convBackwardWeight, fields, { tasks: p.groups * chunks * nbc, scratchBytes: scratch, threads });
+  pool.run(convBackwardWeight, fields, { tasks: p.groups * chunks * nbc, scratchBytes: scratch, threads, hidesSweep: true });
   // add the partial sums in a fixed order (in float64, rounded once), split over the threads
   const perTask = SUM_RANGE;
   const sumTasks = Math.ceil(wSize / perTask);

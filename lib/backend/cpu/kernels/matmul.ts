@@ -102,7 +102,7 @@ export function matmulCpu(pool: ThreadPool, g: GemmArgs): void {
     packATasks: na * kBlocks * aGroups,
   };
   pool.run(gemmPack, fields, { tasks: na * kBlocks * aGroups + nb * kBlocks * bGroups, threads });
-  pool.run(gemmTiles, fields, { tasks: tiles(), scratchBytes: MR * NR * 4, threads });
+  pool.run(gemmTiles, fields, { tasks: tiles(), scratchBytes: MR * NR * 4, threads, hidesSweep: true });
   arena.finish();
 }
 

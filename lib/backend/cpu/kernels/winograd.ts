@@ -145,7 +145,7 @@ function winogradConv(pool: ThreadPool, x: Float32Array, w: Float32Array, bias: 
   const qc = quadsPerTask(totalQuads, threads);
   const l = layout(v, qc);
   const fields = { ...v, x: xPtr, weight: wPtr, bias: bPtr, y: yPtr, flip: flip, relu, qc };
-  pool.run(winogradJob, fields, { tasks: Math.ceil(totalQuads / qc), scratchBytes: l.scratch, threads });
+  pool.run(winogradJob, fields, { tasks: Math.ceil(totalQuads / qc), scratchBytes: l.scratch, threads, hidesSweep: true });
   arena.finish();
 }
 
@@ -266,7 +266,7 @@ export function winogradBackwardWeight(pool: ThreadPool, x: Float32Array, dy: Fl
   const threads = 2 * 9 * p.n * p.c * p.cOut * p.outH * p.outW < INLINE_FLOPS ? 1 : pool.getThreads();
   const l = wgradLayout(p);
   const fields = { ...p, x: xPtr, dy: dyPtr, partials: partPtr, imagesPerPartial: bc, dw: wPtr };
-  pool.run(wgradJob, fields, { tasks: nbc, scratchBytes: l.scratch, threads });
+  pool.run(wgradJob, fields, { tasks: nbc, scratchBytes: l.scratch, threads, hidesSweep: true });
   const coChunk = Math.max(1, Math.ceil(p.cOut / (4 * threads)));
   pool.run(wgradFinishJob, { ...fields, coChunk }, { tasks: Math.ceil(p.cOut / coChunk), scratchBytes: 64 * 4, threads });
   arena.finish();

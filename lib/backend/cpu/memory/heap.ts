@@ -21,9 +21,10 @@
 // FULL_SLACK_BYTES since the last one, and when the heap is full, rate-limited to about a tenth of
 // the time. If a request still does not fit, the backend falls back to an ordinary (copied) array:
 // correct, only slower.
-// With worker threads, a due nursery sweep waits for the next threaded kernel call, which runs it
-// on the main thread right after waking the workers (`overlapSweep`): the collection (~1 ms, ~7 a
-// VGG step at batch 64) then overlaps their tasks instead of stopping both threads; it runs at once
+// With worker threads, a due nursery sweep waits for the next long threaded job (a convolution or
+// GEMM: RunOptions.hidesSweep), which runs it on the main thread right after waking the workers
+// (`overlapSweep`): the collection (~1 ms minor, ~10 ms full; ~5 a VGG step at batch 64) then
+// overlaps their tasks instead of stopping both threads or idling them after a short job; it runs at once
 // when the new tensors have grown OVERLAP_SLACK_BYTES past it, or the heap is full (GRADWORK_OVERLAP_SWEEPS=0: always at once).
 // The memory itself never shrinks (WebAssembly memories cannot).
 import { ARENA_START } from "../threads/control";
@@ -134,7 +135,7 @@ export class Heap {
   private collectAt: number;
   /**
    * Set by the thread pool while it has workers: a due nursery sweep is only marked (`sweepWanted`)
-   * and run by overlapSweep() at the start of the next threaded job.
+   * and run by overlapSweep() at the start of the next long threaded job.
    */
   overlapSweeps = false;
   private sweepWanted = false;
