@@ -11,8 +11,7 @@ import type { Backend, Conv2dParams, GemmArgs, Pool2dParams } from "../../../lib
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, cpuBackendInfo, cpuHeapStats, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
 import { ARENA_START } from "../../../lib/backend/cpu/threads/control";
-import { FULL_SLACK_BYTES, Heap, NURSERY_BYTES, OVERLAP_SLACK_BYTES, sizeClass } from "../../../lib/backend/cpu/memory/heap";
-import { minorCollectionClearsWeakRefs } from "../../../lib/backend/cpu/memory/liveness";
+import { Heap, OVERLAP_SLACK_BYTES, sizeClass, sweepIntervalBytes } from "../../../lib/backend/cpu/memory/heap";
 import { ThreadPool } from "../../../lib/backend/cpu/threads/thread-pool";
 import { wasmApi } from "../../../lib/backend/cpu/wasm-loader";
 import { expectIdentical, randomArray, rng, view } from "./helpers";
@@ -212,7 +211,7 @@ describe("Heap (on a fresh shared memory)", () => {
   it("with overlapSweeps, a due sweep waits for overlapSweep() (the next threaded call), but only OVERLAP_SLACK_BYTES more", () => {
     const limit = 128 * MiB;
     // the sweep comes after a nursery of new tensors (minor collections) or the full-sweep slack (Node 20)
-    const nursery = minorCollectionClearsWeakRefs() ? Math.min(NURSERY_BYTES, limit / 4) : Math.min(FULL_SLACK_BYTES, limit / 2);
+    const nursery = sweepIntervalBytes(limit);
     const heap = new Heap(newMemory(), limit);
     heap.overlapSweeps = true;
     const drop = (): void => void heap.floats(MiB / 4, true); // 1 MiB, dropped at once

@@ -9,8 +9,7 @@ import { __failJobForTests, cpuBackend, getNumThreads, setNumThreads } from "../
 import { loadKernels } from "../../../lib/backend/cpu/wasm-loader";
 import { ThreadPool } from "../../../lib/backend/cpu/threads/thread-pool";
 import { failJob } from "../../../lib/backend/cpu/threads/job";
-import { minorCollectionClearsWeakRefs } from "../../../lib/backend/cpu/memory/liveness";
-import { FULL_SLACK_BYTES, NURSERY_BYTES } from "../../../lib/backend/cpu/memory/heap";
+import { sweepIntervalBytes } from "../../../lib/backend/cpu/memory/heap";
 import { expectClose, expectIdentical, randomArray } from "./helpers";
 
 const root = resolve(__dirname, "../../..");
@@ -163,7 +162,7 @@ describe("a put-off heap sweep and the jobs that hide it", () => {
     try {
       expect(pool.heap.overlapSweeps).toBe(true);
       // drop tensors until a sweep is due (a nursery on Node 26, the full-sweep slack on Node 20)
-      const due = minorCollectionClearsWeakRefs() ? Math.min(NURSERY_BYTES, limit / 4) : Math.min(FULL_SLACK_BYTES, limit / 2);
+      const due = sweepIntervalBytes(limit);
       for (let b = 0; b <= due; b += MiB) pool.allocTensor(MiB / 4, true);
       const sweeps = () => pool.heap.stats().sweeps;
       expect(sweeps(), "put off").toBe(0);

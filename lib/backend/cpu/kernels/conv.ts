@@ -262,10 +262,9 @@ const PARTIALS_MAX_BYTES = 32 * 2 ** 20;
  * so neither do the result's bits. About PARTIAL_POSITIONS output positions each: tasks small enough
  * that the threads finish together (with 4,096, a VGG step at batch 64 left a thread idle ~0.4 ms
  * per weight gradient waiting for the other's last task; 1,024 measured 5–7 % faster at 2 threads,
- * the same at 1), few enough that adding the partials stays cheap.
+ * the same at 1), few enough that adding the partials (`wSize` floats each) stays cheap.
  */
-function imageChunk(p: Conv2dParams): number {
-  const wSize = p.cOut * (p.c / p.groups) * p.kh * p.kw;
+function imageChunk(p: Conv2dParams, wSize: number): number {
   const byPositions = Math.ceil(PARTIAL_POSITIONS / (p.outH * p.outW));
   const byMemory = Math.ceil((p.n * wSize * 4) / PARTIALS_MAX_BYTES);
   return Math.max(1, Math.min(p.n, Math.max(byPositions, byMemory)));
@@ -282,7 +281,7 @@ export function conv2dBackwardWeightCpu(pool: ThreadPool, x: Float32Array, dy: F
   }
   if (useWinogradWeight(p)) return winogradBackwardWeight(pool, x, dy, p, out);
   const arena = pool.begin();
-  const bc = imageChunk(p), nbc = Math.ceil(p.n / bc);
+  const bc = imageChunk(p, wSize), nbc = Math.ceil(p.n / bc);
   const xPtr = arena.input(x, 0, p.n * p.c * p.h * p.w), dyPtr = arena.input(dy, 0, p.n * p.cOut * P);
   const partPtr = arena.floats(nbc * wSize);
   const threads = threadsFor(pool, p);

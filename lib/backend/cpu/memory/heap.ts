@@ -34,7 +34,7 @@ import { clearKeptObjects, minorCollectionClearsWeakRefs, requestCollection } fr
 /** New tensor bytes between two minor sweeps (at most a quarter of the limit). */
 export const NURSERY_BYTES = 8 * 2 ** 20;
 /**
- * How far new tensors may grow past a due nursery sweep while it waits for a threaded kernel call
+ * How far new tensors may grow past a due nursery sweep while it waits for a long threaded job
  * to overlap (3 nurseries of Node 26; added to, not multiplying, Node 20's 160 MiB full-sweep slack).
  */
 export const OVERLAP_SLACK_BYTES = 3 * NURSERY_BYTES;
@@ -57,6 +57,20 @@ export const SWEEP_SPACING = 30;
 
 /** Largest heap: the whole 2 GiB memory. */
 export const MAX_BYTES = MAX_PAGES * 65536;
+
+/** Growth past the last full sweep that calls for the next one, in a heap of `limitBytes`. */
+export function fullSlackBytes(limitBytes: number): number {
+  return Math.max(2 ** 20, Math.min(FULL_SLACK_BYTES, limitBytes / 2));
+}
+
+/**
+ * New tensor bytes between two sweeps of a heap of `limitBytes`: a nursery where minor sweeps work
+ * (Node 26), else the full-sweep slack.
+ */
+export function sweepIntervalBytes(limitBytes: number): number {
+  if (!minorCollectionClearsWeakRefs()) return fullSlackBytes(limitBytes);
+  return Math.max(2 ** 20, Math.min(NURSERY_BYTES, limitBytes / 4));
+}
 
 /** Bytes of the size class holding `bytes`. */
 export function sizeClass(bytes: number): number {
@@ -329,14 +343,12 @@ export class Heap {
     return performance.now() - this.lastSweepEnd >= SWEEP_SPACING * this.lastSweepMs;
   }
 
-  /** New tensor bytes between two sweeps: a nursery where minor sweeps work, else the full-sweep slack. */
   private nurseryBytes(): number {
-    if (!minorCollectionClearsWeakRefs()) return this.fullSlack();
-    return Math.max(2 ** 20, Math.min(NURSERY_BYTES, this.limitBytes / 4));
+    return sweepIntervalBytes(this.limitBytes);
   }
 
   private fullSlack(): number {
-    return Math.max(2 ** 20, Math.min(FULL_SLACK_BYTES, this.limitBytes / 2));
+    return fullSlackBytes(this.limitBytes);
   }
 
   /**
