@@ -49,7 +49,9 @@ function getPool(): ThreadPool | null {
 }
 
 /**
- * Set how many threads the cpu backend uses (the calling thread counts as one).
+ * Set how many threads the cpu backend uses (the calling thread counts as one). Lowering the
+ * count parks the extra worker threads (asleep: no CPU time, their memory stays) and raising it
+ * again wakes the same ones, ready at once.
  *
  * @example
  * gw.setNumThreads(1); // single-threaded, e.g. to compare timings

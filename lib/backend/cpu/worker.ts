@@ -4,7 +4,7 @@
 // Knows the jobs by importing every kernel family (kernels/index.ts).
 import { type MessagePort, workerData } from "node:worker_threads";
 import { setFlagsFromString } from "node:v8";
-import { CTL_INTS, BOOTFAIL, CLOSED, ERROR, GATE, NEXT, READY, GEN, BOOTED, SEQ, STOP } from "./threads/control";
+import { ACTIVE, CTL_INTS, BOOTFAIL, CLOSED, ERROR, GATE, NEXT, READY, GEN, BOOTED, SEQ, STOP } from "./threads/control";
 import { makeCtx, type ThreadCtx } from "./threads/context";
 import { runTasks } from "./threads/job";
 import { RELAXED_FLAG, instantiate, relaxedNeedsFlag, type WasmMemory, type WasmModule } from "./wasm-loader";
@@ -54,7 +54,15 @@ function main(): void {
       seq = Atomics.load(ctl, SEQ);
     }
     seen = seq;
-    if (Atomics.load(ctl, GEN + data.id) !== data.gen) return; // retired (setNumThreads lowered the count)
+    if (Atomics.load(ctl, GEN + data.id) !== data.gen) return; // stopped (ThreadPool.close)
+    if (data.id > Atomics.load(ctl, ACTIVE)) {
+      // parked (setNumThreads lowered the count): sleep until it rises again or the pool closes
+      for (let active = Atomics.load(ctl, ACTIVE); data.id > active; active = Atomics.load(ctl, ACTIVE)) {
+        if (Atomics.load(ctl, GEN + data.id) !== data.gen) return;
+        Atomics.wait(ctl, ACTIVE, active);
+      }
+      continue;
+    }
     // enter the job unless the main thread has already finished it without us
     if (Atomics.compareExchange(ctl, GATE + data.id, seq, ~seq) !== seq) continue;
     try {

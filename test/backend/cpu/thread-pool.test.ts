@@ -78,6 +78,31 @@ describe("cpu backend thread pool", () => {
     await Promise.all([0, 1, 2, 3].map(worker));
   });
 
+  it("parks the workers beyond a lowered thread count (they take no task) and wakes the same ones when it rises", () => {
+    const kernels = loadKernels();
+    if (typeof kernels === "string") throw new Error(kernels);
+    const pool = new ThreadPool(kernels, 3);
+    try {
+      const workers = () => (pool as unknown as { workers: { worker: { threadId: number } }[] }).workers.map((w) => w.worker.threadId);
+      // failJob throws in any task that thread 2 runs: each job gives it 64 tasks of 100 us to claim
+      const onThread2 = { thread: 2, spinUs: 100 };
+      expect(() => pool.run(failJob, onThread2, { tasks: 64 }), "3 threads: worker 2 takes part").toThrow(/on thread 2/);
+      const booted = workers();
+      expect(booted).toHaveLength(2);
+      pool.setThreads(2);
+      for (let i = 0; i < 20; i++) pool.run(failJob, onThread2, { tasks: 64 }); // parked: never a task on thread 2
+      expect(() => pool.run(failJob, { thread: 1, spinUs: 100 }, { tasks: 64 }), "worker 1 still works").toThrow(/on thread 1/);
+      pool.setThreads(1);
+      pool.run(failJob, onThread2, { tasks: 8 });
+      pool.setThreads(3);
+      expect(() => pool.run(failJob, onThread2, { tasks: 64 }), "back at 3 threads").toThrow(/on thread 2/);
+      expect(workers(), "the same workers, none booted again").toEqual(booted);
+    } finally {
+      pool.close();
+    }
+    expect(() => pool.run(failJob, { thread: 1, spinUs: 0 }, { tasks: 8 }), "closed: the main thread runs every task").not.toThrow();
+  });
+
   it("surfaces an exception thrown inside a worker as an Error, then keeps working", () => {
     setNumThreads(2);
     expect(() => __failJobForTests(1, 64)).toThrow(/worker thread failed: deliberate failure in task \d+ on thread 1/);
@@ -178,8 +203,7 @@ describe("a put-off heap sweep and the jobs that hide it", () => {
       pool.run(failJob, spin, { tasks: 8, hidesSweep: true });
       expect(sweeps(), "once").toBe(1);
     } finally {
-      pool.setThreads(1);
-      pool.run(failJob, { thread: 99, spinUs: 0 }, { tasks: 1 }); // retires the worker
+      pool.close();
     }
   });
 });

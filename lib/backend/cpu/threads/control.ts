@@ -26,6 +26,11 @@ export const SCRATCH = 9;
 export const SCRATCH_BYTES = 10;
 /** Counts every job (threaded or inline), for per-thread caches keyed by job. */
 export const JOB = 11;
+/**
+ * How many workers take part in jobs (the thread count − 1). A worker with a higher id parks: it
+ * sleeps on this slot, not on SEQ, until the count rises again (see thread-pool.ts).
+ */
+export const ACTIVE = 12;
 /** GEN + id: generation of the live worker with that id; a worker whose generation is stale exits. */
 export const GEN = 16;
 /** Most threads the pool runs (main thread included). */

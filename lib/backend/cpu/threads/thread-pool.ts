@@ -8,10 +8,14 @@
 // workers inside, so a kernel call is synchronous for its caller and never waits for a worker to
 // wake up (on a busy machine a sleeping worker can take a scheduler slice, milliseconds, to run).
 // The control block is only rewritten while no worker is inside a gate.
+// Lowering the thread count parks the workers beyond it (they sleep on ACTIVE and take no job)
+// instead of stopping them: raising it again wakes the same workers, booted and with their
+// JavaScript compiled, where a fresh worker took ~40 ms to boot and ran its first ~100 jobs
+// slower than the main thread alone. A parked worker costs its memory, no CPU time.
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { BOOTFAIL, CLOSED, ERROR, GATE, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP } from "./control";
+import { ACTIVE, BOOTFAIL, CLOSED, ERROR, GATE, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP } from "./control";
 import { type ThreadCtx, makeCtx, refreshViews } from "./context";
 import { type FieldSpecs, type Job, type JobValues, runTasks } from "./job";
 import { type CompiledKernels, MAX_PAGES, type WasmMemory, builtDir, instantiate, wasmApi } from "../wasm-loader";
@@ -75,6 +79,7 @@ export class ThreadPool {
     this.arena = new Arena(this.memory, this.heap);
     this.ctx = makeCtx(0, this.memory, instantiate(kernels.module, this.memory));
     this.threads = threads;
+    this.ctx.ctl[ACTIVE] = threads - 1;
   }
 
   /**
@@ -101,6 +106,19 @@ export class ThreadPool {
     if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new RangeError(`cpu backend: expected a thread count between 1 and ${MAX_THREADS}, got ${n}`);
     this.threads = n;
     this.heap.overlapSweeps = n > 1 && OVERLAP_SWEEPS && !this.bootFailed;
+    // workers beyond n − 1 park when they next wake; parked ones up to it wake up
+    if (Atomics.exchange(this.ctx.ctl, ACTIVE, n - 1) < n - 1) Atomics.notify(this.ctx.ctl, ACTIVE);
+  }
+
+  /**
+   * Stop every worker (they exit when they next wake up); the pool then runs single-threaded.
+   * For pools made by tests: the backend's own pool lives as long as the process.
+   */
+  close(): void {
+    this.settle();
+    for (let id = 1; id <= this.workers.length; id++) Atomics.add(this.ctx.ctl, GEN + id, 1);
+    for (const w of this.workers.splice(0)) void w.worker.terminate();
+    this.setThreads(1);
   }
 
   /**
@@ -114,10 +132,10 @@ export class ThreadPool {
     this.settle();
     if (nTasks <= 0) return;
     let nThreads = Math.max(1, Math.min(maxThreads, this.threads, nTasks));
-    this.retireExtraWorkers();
-    if (nThreads > 1 && !this.ensureWorkers(this.threads - 1)) nThreads = 1;
+    const active = this.threads - 1; // the workers that are not parked
+    if (nThreads > 1 && !this.ensureWorkers(active)) nThreads = 1;
     const perThread = Math.ceil(scratchBytes / 64) * 64;
-    const participants = nThreads > 1 ? this.workers.length + 1 : 1; // every worker may claim tasks
+    const participants = nThreads > 1 ? active + 1 : 1; // every active worker may claim tasks
     ctl[SCRATCH] = perThread > 0 ? this.arena.alloc(perThread * participants) : 0;
     ctl[SCRATCH_BYTES] = perThread;
     ctl[JOB]++;
@@ -128,7 +146,7 @@ export class ThreadPool {
     ctl[ERROR] = 0;
     refreshViews(this.ctx);
     if (nThreads > 1) {
-      this.pending = this.workers.length;
+      this.pending = active;
       let seq = (ctl[SEQ] + 1) | 0;
       if (seq === CLOSED || ~seq === CLOSED) seq = 1; // (after 2^32 jobs) neither the open nor the inside mark may read as closed
       for (let id = 1; id <= this.pending; id++) Atomics.store(ctl, GATE + id, seq);
@@ -174,15 +192,6 @@ export class ThreadPool {
       }
     }
     this.pending = 0;
-  }
-
-  /** Stop workers beyond the current thread count (they exit when they next wake up). */
-  private retireExtraWorkers(): void {
-    while (this.workers.length > Math.max(0, this.threads - 1)) {
-      const id = this.workers.length;
-      Atomics.add(this.ctx.ctl, GEN + id, 1);
-      void this.workers.pop()!.worker.terminate();
-    }
   }
 
   private collectWorkerError(): Error {
