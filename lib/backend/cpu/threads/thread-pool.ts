@@ -111,12 +111,14 @@ export class ThreadPool {
   }
 
   /**
-   * Stop every worker (they exit when they next wake up); the pool then runs single-threaded.
-   * For pools made by tests: the backend's own pool lives as long as the process.
+   * Stop every worker (terminated; one that runs again first sees its stale generation and
+   * returns, a parked one too: it is woken for that); the pool then runs single-threaded. For
+   * pools made by tests: the backend's own pool lives as long as the process.
    */
   close(): void {
     this.settle();
     for (let id = 1; id <= this.workers.length; id++) Atomics.add(this.ctx.ctl, GEN + id, 1);
+    Atomics.notify(this.ctx.ctl, ACTIVE); // parked workers check their generation when woken
     for (const w of this.workers.splice(0)) void w.worker.terminate();
     this.setThreads(1);
   }
