@@ -173,4 +173,10 @@ export interface Backend extends Kernels {
    * are unspecified and the caller writes every element, e.g. a kernel's output).
    */
   alloc(size: number, uninitialized?: boolean): Float32Array;
+  /**
+   * Optional: a training step begins or ends (`zeroGrad()` calls this), so the tensors of the last
+   * step are probably garbage. A backend that keeps tensors in memory of its own may reclaim them
+   * here (the cpu backend sweeps its heap then: see lib/backend/cpu/memory/heap.ts).
+   */
+  stepBoundary?(): void;
 }

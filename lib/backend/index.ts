@@ -70,6 +70,14 @@ export function backend(): Backend {
   return current;
 }
 
+/**
+ * Tell the backend in use that a training step begins or ends (internal: `zeroGrad()` calls it).
+ * Unlike `backend()`, never throws for a pressed Stop button.
+ */
+export function stepBoundary(): void {
+  current.stepBoundary?.();
+}
+
 /** Run `fn` with `name` as the backend, then restore the previous one. */
 export function withBackend<T>(name: string, fn: () => T): T {
   const prev = current;

@@ -2,7 +2,7 @@
 // properties (like PyTorch's __setattr__ registration), state dicts with PyTorch-style names.
 import { Tensor } from "../tensor/tensor";
 import { fmtShape, sameShape } from "../tensor/shape";
-import { backend } from "../backend";
+import { backend, stepBoundary } from "../backend";
 import { moduleBundle } from "../notebook/display";
 
 /**
@@ -175,6 +175,7 @@ export abstract class Module {
   /** Clear the gradients of all parameters. */
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
+    stepBoundary(); // the last step's tensors are garbage now: a good moment to reclaim their memory
   }
 
   /**

@@ -1,6 +1,7 @@
 // The optimizer base: holds parameters, clears their gradients, applies per-parameter updates.
 import { Tensor } from "../tensor/tensor";
 import { noGrad } from "../autograd/grad-mode";
+import { stepBoundary } from "../backend";
 
 /** A hyperparameter or per-parameter scalar of an optimizer's state. */
 export type OptimizerScalar = number | boolean | number[];
@@ -34,6 +35,7 @@ export abstract class Optimizer {
   /** Clear the gradients of all parameters. */
   zeroGrad(): void {
     for (const p of this.params) p.grad = null;
+    stepBoundary(); // the last step's tensors are garbage now: a good moment to reclaim their memory
   }
 
   /** Apply one update to every parameter that has a gradient. */

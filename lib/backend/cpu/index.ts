@@ -168,6 +168,9 @@ export function createCpuBackend(): Backend {
       }
       return new Float32Array(size);
     },
+    stepBoundary() {
+      pool?.heap.stepBoundary(); // (before the first kernel call there is nothing to reclaim)
+    },
     ...kernels,
   };
 }

@@ -24,7 +24,7 @@ interface Run {
 }
 
 /** A conv net + wide linear layer trained for `steps` synchronous steps (no await anywhere). */
-function run(heapMB: string | undefined, steps: number): Run {
+function run(heapMB: string | undefined, steps: number, extraEnv: NodeJS.ProcessEnv = {}): Run {
   const script = `
     const gw = require(${JSON.stringify(join(root, "dist/index.js"))});
     gw.setNumThreads(2);
@@ -53,7 +53,7 @@ function run(heapMB: string | undefined, steps: number): Run {
     const minorClears = require(${JSON.stringify(join(root, "dist/backend/cpu/memory/liveness.js"))}).minorCollectionClearsWeakRefs();
     const loopMs = performance.now() - t0;
     console.log(JSON.stringify({ losses, peakRssMB: peak / 2 ** 20, baseRssMB: baseRss / 2 ** 20, stats: gw.cpuHeapStats(), loopMs, maxTensorBytes, minorClears, faultsPerStep }));`;
-  const env: NodeJS.ProcessEnv = { ...process.env, GRADWORK_THREADS: "" };
+  const env: NodeJS.ProcessEnv = { ...process.env, GRADWORK_THREADS: "", ...extraEnv };
   if (heapMB === undefined) delete env.GRADWORK_HEAP_MB;
   else env.GRADWORK_HEAP_MB = heapMB;
   const r = spawnSync(process.execPath, ["-e", script], { env, encoding: "utf8", timeout: 300_000 });
@@ -116,6 +116,30 @@ describe("a training loop that never awaits", { timeout: 600_000 }, () => {
     expect(r.stats.reservedBytes, JSON.stringify(r.stats)).toBeLessThan(45 * MiB + FULL_SLACK_BYTES + 100 * MiB);
     if (r.minorClears) expect(r.stats.minorSweeps, "cheap young-generation sweeps between the full ones").toBeGreaterThan(r.stats.sweeps / 2);
     else expect(r.stats.minorSweeps).toBe(0);
+  });
+
+  it("zeroGrad() marks the steps: on Node 26 the heap sweeps between them, so no full sweeps and fewer tensors held (GRADWORK_STEP_SWEEPS=0: the old way)", () => {
+    const steps = 90;
+    const r = run(undefined, steps);
+    const old = run(undefined, steps, { GRADWORK_STEP_SWEEPS: "0" });
+    expect(r.losses).toEqual(old.losses);
+    expect(r.stats.fallbacks).toBe(0);
+    const full = (x: Run) => x.stats.sweeps - x.stats.minorSweeps;
+    if (!r.minorClears) {
+      // Node 20: minor collections cannot find dead tensors, so the boundaries change nothing
+      expect(r.stats.sweeps).toBe(old.stats.sweeps);
+      expect(r.maxTensorBytes).toBe(old.maxTensorBytes);
+      return;
+    }
+    const detail = JSON.stringify({ boundaries: { ...r.stats, max: r.maxTensorBytes }, old: { ...old.stats, max: old.maxTensorBytes } });
+    // ~14 MB of tensors a step, one minor sweep a step at its boundary. The old way sweeps every
+    // 8 MiB: activations that outlive two sweeps die old and pile up until the full-sweep slack
+    // (160 MiB) calls for a full sweep; here they sometimes do (up to ~140 MB held in one run of
+    // 60 steps), sometimes not (36 MB), so only the new way's bounds are asserted
+    expect(full(r), detail).toBe(0);
+    expect(r.stats.minorSweeps, detail).toBeLessThanOrEqual(steps + 5);
+    // the live tensors (~20 MB: weights, gradients, momentum) and about two steps' worth
+    expect(r.maxTensorBytes, detail).toBeLessThan(64 * MiB);
   });
 });
 

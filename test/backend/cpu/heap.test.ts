@@ -5,13 +5,14 @@
 // fallback to ordinary arrays when the heap is full, and a whole model's gradients.
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as gw from "gradwork";
 import type { Backend, Conv2dParams, GemmArgs, Pool2dParams } from "../../../lib/backend/backend";
 import { referenceBackend } from "../../../lib/backend/reference";
 import { cpuBackend, cpuBackendInfo, cpuHeapStats, getNumThreads, setNumThreads } from "../../../lib/backend/cpu";
 import { ARENA_START } from "../../../lib/backend/cpu/threads/control";
 import { Heap, OVERLAP_SLACK_BYTES, sizeClass, sweepIntervalBytes } from "../../../lib/backend/cpu/memory/heap";
+import { minorCollectionClearsWeakRefs } from "../../../lib/backend/cpu/memory/liveness";
 import { ThreadPool } from "../../../lib/backend/cpu/threads/thread-pool";
 import { wasmApi } from "../../../lib/backend/cpu/wasm-loader";
 import { expectIdentical, randomArray, rng, view } from "./helpers";
@@ -234,6 +235,79 @@ describe("Heap (on a fresh shared memory)", () => {
     const plain = new Heap(newMemory(), limit);
     for (let b = 0; b <= nursery + MiB; b += MiB) void plain.floats(MiB / 4, true); // (Node 20: once tensors pass the slack)
     expect(plain.stats().sweeps).toBe(1);
+  });
+
+  // A training-like loop: each step keeps 24 MiB of "activations" until its end and drops 24 MiB of
+  // temporaries at once. Its tensors are made as 1 MiB arrays, held the way a step holds them.
+  function trainingLoop(heap: Heap, steps: number, boundaries: boolean) {
+    const full = () => heap.stats().sweeps - heap.stats().minorSweeps;
+    const midStep: number[] = []; // sweeps inside each step (not at its boundary)
+    let peak = 0;
+    for (let s = 0; s < steps; s++) {
+      if (boundaries) heap.stepBoundary();
+      const before = heap.stats().sweeps;
+      const activations: Float32Array[] = [];
+      for (let i = 0; i < 24; i++) {
+        activations.push(heap.floats(MiB / 4, true)!);
+        void heap.floats(MiB / 4, true);
+      }
+      peak = Math.max(peak, heap.stats().tensorBytes);
+      activations.length = 0;
+      midStep.push(heap.stats().sweeps - before);
+    }
+    return { full: full(), minor: heap.stats().minorSweeps, midStep, peak };
+  }
+
+  it("stepBoundary() (zeroGrad) runs the due sweep between steps: a step's tensors die young, no full sweeps, about two steps' tensors at most", () => {
+    const limit = 512 * MiB;
+    if (!minorCollectionClearsWeakRefs()) {
+      // Node 20: minor collections cannot find dead tensors, so boundaries change nothing
+      const heap = new Heap(newMemory(), limit);
+      for (let i = 0; i < 20; i++) void heap.floats(MiB / 4, true);
+      const before = heap.stats();
+      heap.stepBoundary();
+      expect(heap.stats()).toEqual(before);
+      return;
+    }
+    const steps = 24;
+    const withBoundaries = trainingLoop(new Heap(newMemory(), limit), steps, true);
+    // the first step has no rhythm yet (nursery sweeps); from the second on, one sweep per step, at its start
+    expect(withBoundaries.midStep.slice(2), "sweeps in the middle of a step").toEqual(new Array(steps - 2).fill(0));
+    expect(withBoundaries.full, "full sweeps").toBe(0);
+    expect(withBoundaries.minor, "one minor sweep a step").toBeGreaterThanOrEqual(steps - 1);
+    expect(withBoundaries.minor).toBeLessThanOrEqual(steps + 8);
+    expect(withBoundaries.peak, "tensor bytes held").toBeLessThanOrEqual(2 * 48 * MiB + 8 * MiB);
+    // without boundaries the activations outlive two nursery sweeps, die old and call for full
+    // sweeps (~10 ms each in a real step), and the dead ones pile up to the full-sweep slack
+    const without = trainingLoop(new Heap(newMemory(), limit), steps, false);
+    expect(without.full, "full sweeps without boundaries").toBeGreaterThan(0);
+    expect(without.peak).toBeGreaterThan(withBoundaries.peak);
+  });
+
+  it("stepBoundary() with overlapSweeps marks the sweep for the next long threaded job, or runs it at the next boundary", () => {
+    if (!minorCollectionClearsWeakRefs()) return; // (Node 20: a no-op, checked above)
+    const heap = new Heap(newMemory(), 256 * MiB);
+    heap.overlapSweeps = true;
+    const step = () => {
+      for (let i = 0; i < 12; i++) void heap.floats(MiB / 4, true); // 12 MiB, dropped
+    };
+    step();
+    heap.overlapSweep(); // (a sweep a nursery made due in the first step)
+    const sweeps = () => heap.stats().sweeps;
+    const s0 = sweeps();
+    heap.stepBoundary();
+    step();
+    expect(sweeps(), "put off: a step of 12 MiB leaves room for two").toBe(s0);
+    heap.stepBoundary();
+    expect(sweeps(), "still put off at the boundary").toBe(s0);
+    heap.overlapSweep();
+    expect(sweeps(), "the next long job runs it").toBe(s0 + 1);
+    expect(heap.stats().tensorBytes, "and it frees the dropped tensors").toBeLessThan(MiB);
+    step();
+    heap.stepBoundary(); // marks it
+    step();
+    heap.stepBoundary(); // no long job came in a whole step: now
+    expect(sweeps()).toBe(s0 + 2);
   });
 });
 
@@ -702,6 +776,29 @@ describe("reclamation of dropped heap tensors", () => {
     expect(after.collections).toBeGreaterThan(before.collections);
     expect(peak - before.usedBytes, `peak use over ${iterations} × 4 MiB`).toBeLessThan(before.limitBytes / 2);
     expect(after.reservedBytes - before.reservedBytes).toBeLessThan(before.limitBytes / 2);
+  });
+  it("zeroGrad() of an optimizer or a module tells the cpu backend's heap that a step begins (stepBoundary)", () => {
+    const prev = gw.getBackend();
+    gw.setBackend("cpu");
+    try {
+      setNumThreads(1);
+      cpuBackend.alloc(4096); // the pool and its heap exist
+      const spy = vi.spyOn(Heap.prototype, "stepBoundary");
+      try {
+        const model = new gw.nn.Linear(3, 2);
+        const opt = new gw.optim.SGD(model.parameters(), { lr: 0.1 });
+        opt.zeroGrad();
+        expect(spy, "optimizer.zeroGrad()").toHaveBeenCalledTimes(1);
+        model.zeroGrad();
+        expect(spy, "module.zeroGrad()").toHaveBeenCalledTimes(2);
+        gw.withBackend("reference", () => opt.zeroGrad()); // another backend: not the cpu heap's business
+        expect(spy).toHaveBeenCalledTimes(2);
+      } finally {
+        spy.mockRestore();
+      }
+    } finally {
+      gw.setBackend(prev);
+    }
   });
 });
 
