@@ -33,7 +33,7 @@
 // (GRADWORK_STEP_SWEEPS=0: no boundaries).
 // With worker threads, a due nursery sweep waits for the next long threaded job (a convolution or
 // GEMM: RunOptions.hidesSweep), which runs it on the main thread right after waking the workers
-// (`overlapSweep`): the collection (~1 ms minor, ~10 ms full; ~5 a VGG step at batch 64) then
+// (`overlapSweep`): the collection (~1 ms minor, ~10 ms full; one minor a VGG step at batch 64) then
 // overlaps their tasks instead of stopping both threads or idling them after a short job; it runs at once
 // when the new tensors have grown OVERLAP_SLACK_BYTES past it, or the heap is full (GRADWORK_OVERLAP_SWEEPS=0: always at once).
 // The memory itself never shrinks (WebAssembly memories cannot).
