@@ -7,17 +7,21 @@ import { dirname, join, relative, resolve } from "node:path";
 import { parseOptions, type BenchOptions } from "./options";
 import type { ChildRequest, Framework } from "./protocol";
 import { alternatingLine, cellValue, fmt, NAMES, progressLine, summaryTable, targets, type Lookup, type SimdPeakRow } from "./report";
-import { PYTHON, runChild, runKernelsChild, runSimdPeakChild, type Measurement } from "./spawn";
+import { PYTHON, TORCH_PROBE, blasOf, runChild, runKernelsChild, runSimdPeakChild, type Measurement } from "./spawn";
 
 interface PeerStatus {
   framework: Framework;
   available: boolean;
   detail: string;
+  /** Printed in the notes too: something that makes this peer's figures misleading. */
+  warning?: string;
 }
 
 function checkPeers(): PeerStatus[] {
-  const torch = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
+  const torch = spawnSync(PYTHON, ["-c", TORCH_PROBE], { encoding: "utf8", timeout: 60_000 });
   const torchOk = torch.status === 0;
+  const [torchVersion = "", libs = ""] = torch.stdout?.split("\n") ?? [];
+  const blas = blasOf(libs.split(";").filter(Boolean));
   const resolves = (names: string[]) => {
     try {
       return names.map((n) => require(`${n}/package.json`).version as string).join(", ");
@@ -28,7 +32,12 @@ function checkPeers(): PeerStatus[] {
   const tf = resolves(["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu"]);
   const cnj = resolves(["convnetjs"]);
   return [
-    { framework: "pytorch", available: torchOk, detail: torchOk ? `torch ${torch.stdout.trim()} via ${PYTHON}` : "PyTorch not installed: skipped (apt-get install python3-torch)" },
+    {
+      framework: "pytorch",
+      available: torchOk,
+      detail: torchOk ? `torch ${torchVersion.trim()} via ${PYTHON}, ${blas.name}` : "PyTorch not installed: skipped (apt-get install python3-torch libopenblas0-pthread)",
+      warning: torchOk && blas.reference ? "PyTorch's matrix products run on the unoptimised reference BLAS (Debian's libblas3): its GEMM and linear layers are several times slower than with OpenBLAS, so ratios against them flatter gradwork. apt-get install libopenblas0-pthread for a fair comparison." : undefined,
+    },
     { framework: "tfjs", available: tf !== null, detail: tf ? `@tensorflow/tfjs-core + tfjs-backend-cpu ${tf}` : "TensorFlow.js not installed: skipped" },
     { framework: "convnetjs", available: cnj !== null, detail: cnj ? `convnetjs ${cnj}` : "ConvNetJS not installed: skipped" },
   ];
@@ -119,7 +128,7 @@ async function main(): Promise<void> {
   console.log(`threads: ${opts.threads.join(", ")} · workloads: ${opts.workloads.map((w) => w.id).join(", ")}`);
   console.log(`timing: median of up to ${opts.plan.runs} runs of ~${opts.plan.targetRunS} s after ${opts.plan.warmupS} s warm-up (training: ${opts.trainPlan.warmupS} s), at most ~${opts.plan.budgetS} s per workload (training: ${opts.trainPlan.budgetS} s; TF.js, ConvNetJS: ${opts.slowPeerPlan.budgetS} s)`);
   const peers = opts.noPeers ? [] : checkPeers();
-  for (const p of peers) console.log(`peer: ${p.detail}`);
+  for (const p of peers) console.log(`peer: ${p.detail}${p.warning ? `\n  WARNING: ${p.warning}` : ""}`);
   const active = peers.filter((p) => p.available).map((p) => p.framework);
   console.log("");
 
@@ -186,6 +195,7 @@ async function main(): Promise<void> {
   for (const [n, who] of notes) console.log(`- ${[...who].join(", ")}: ${n}`);
   if (singleThreaded && opts.threads.length > 1) console.log(`- gradwork ran on the single-threaded reference backend: measured at ${opts.threads[0]} thread(s) only`);
   console.log("- PyTorch: OPENBLAS_NUM_THREADS = threads for GEMM (OpenBLAS ignores torch.set_num_threads), 1 for conv and training");
+  for (const p of peers) if (p.warning) console.log(`- ${NAMES[p.framework]}: WARNING: ${p.warning}`);
   console.log("- TF.js and ConvNetJS run one thread; their ratios use gradwork at 1 thread. '*' = a single cold step; '<x' = stopped at the time limit");
   console.log("- 2 shared cores: figures are noisy; compare ratios measured in the same run");
 

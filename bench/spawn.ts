@@ -132,6 +132,36 @@ export async function runSimdPeakChild(opts: { repeats: number; threads: number[
   return result !== undefined ? { result } : { error: failure(f, limits) };
 }
 
+/**
+ * Which BLAS a Python process with torch loaded uses, from the shared libraries in its
+ * /proc/self/maps. Debian's python3-torch links the generic libblas.so.3, which the alternatives
+ * system points at OpenBLAS when `libopenblas0-pthread` (or another OpenBLAS) is installed, and at
+ * the unoptimised reference BLAS (libblas3) otherwise: then PyTorch's GEMM ran at ~6 GFLOP/s where
+ * OpenBLAS reached ~100 here, and every ratio against PyTorch's matrix products flattered gradwork.
+ *
+ * @example
+ * blasOf(["/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"]); // { name: "OpenBLAS", reference: false }
+ * blasOf(["/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"]); // { name: "reference BLAS (libblas3)", reference: true }
+ */
+export function blasOf(libraries: string[]): { name: string; reference: boolean } {
+  const has = (re: RegExp) => libraries.some((l) => re.test(l));
+  if (has(/openblas/i)) return { name: "OpenBLAS", reference: false };
+  if (has(/mkl/i)) return { name: "MKL", reference: false };
+  if (has(/blis/i)) return { name: "BLIS", reference: false };
+  if (has(/atlas/i)) return { name: "ATLAS", reference: false };
+  if (has(/\/blas\/libblas\.so/)) return { name: "reference BLAS (libblas3)", reference: true };
+  return { name: "unknown BLAS", reference: false };
+}
+
+/** Python that prints torch's version, then its BLAS libraries (one line, ';'-separated) after a small matmul loaded them. */
+export const TORCH_PROBE = [
+  "import torch",
+  "torch.ones(8, 8) @ torch.ones(8, 8)",
+  "libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if len(l.split()) > 5 and ('blas' in l.lower() or 'mkl' in l.lower() or 'blis' in l.lower())})",
+  "print(torch.__version__)",
+  "print(';'.join(libs))",
+].join("\n");
+
 /** PyTorch's environment: OpenBLAS gets as many threads as asked for GEMM (it ignores torch.set_num_threads), else 1. */
 function torchEnv(req: ChildRequest): NodeJS.ProcessEnv {
   const blas = req.workload.group === "gemm" ? String(req.threads) : "1";
