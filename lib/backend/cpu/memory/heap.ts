@@ -165,9 +165,8 @@ export class Heap {
    * and run by overlapSweep() at the start of the next long threaded job.
    */
   overlapSweeps = false;
-  private sweepWanted = false;
-  /** The put-off sweep was asked for at a step boundary. */
-  private atBoundary = false;
+  /** The put-off sweep, if any, and who asked for it: a due nursery, or a step boundary (not spaced out). */
+  private sweepWanted: "nursery" | "boundary" | null = null;
   /** Tensor bytes handed out since the last step boundary, and between the last two (0: none seen). */
   private sinceBoundary = 0;
   private stepBytes = 0;
@@ -307,7 +306,7 @@ export class Heap {
     if (this.limitBytes > 0) {
       const nursery = this.nurseryBytes();
       if (this.canSweep && this.newBytes >= nursery) {
-        if (this.overlapSweeps && this.newBytes < nursery + OVERLAP_SLACK_BYTES) this.sweepWanted = true;
+        if (this.overlapSweeps && this.newBytes < nursery + OVERLAP_SLACK_BYTES) this.sweepWanted ??= "nursery";
         else this.sweepNursery();
       }
       else if (!this.canSweep && this.tensorBytes > this.collectAt) this.collect();
@@ -343,10 +342,10 @@ export class Heap {
    * this on the main thread while the workers run a job's tasks.
    */
   overlapSweep(): void {
-    if (!this.sweepWanted) return;
-    const atBoundary = this.atBoundary;
-    this.sweepWanted = this.atBoundary = false;
-    if (this.canSweep) this.sweepNursery(atBoundary);
+    const wanted = this.sweepWanted;
+    if (!wanted) return;
+    this.sweepWanted = null;
+    if (this.canSweep) this.sweepNursery(wanted === "boundary");
   }
 
   /**
@@ -362,7 +361,7 @@ export class Heap {
     this.sinceBoundary = 0;
     // (a sweep still put off since the last boundary, as no long job came: run it now)
     if (this.newBytes < NURSERY_BYTES && !this.sweepWanted) return;
-    if (this.overlapSweeps && !this.sweepWanted) this.sweepWanted = this.atBoundary = true;
+    if (this.overlapSweeps && !this.sweepWanted) this.sweepWanted = "boundary";
     else this.sweepNursery(true);
   }
 
@@ -422,8 +421,7 @@ export class Heap {
     this.collections++;
     this.sweeps++;
     this.newBytes = 0;
-    this.sweepWanted = false;
-    this.atBoundary = false;
+    this.sweepWanted = null;
     const ms = performance.now() - t0;
     this.sweepMs += ms;
     // a sweep that freed a nursery's worth or a quarter of the tensors paid for itself: no spacing
