@@ -84,7 +84,9 @@ export interface CpuBackendInfo {
   /** Soft limit of the shared-memory tensor heap in bytes (0: off), and where it came from: "GRADWORK_HEAP_MB", "cgroup" or "machine". */
   heapLimitBytes: number;
   heapSource: string;
-  /** The same two choices in words. */
+  /** How long waiting threads busy-wait before they sleep, in ms (GRADWORK_SPIN_MS, default 2; 0 without a pool). */
+  spinMs: number;
+  /** The thread count and heap choices in words. */
   details: string[];
   /** This process's share of the machine: CPUs and memory it may use (cgroup limits and CPU affinity). */
   cpus: number;
@@ -120,6 +122,7 @@ export function cpuBackendInfo(): CpuBackendInfo {
     threadsSource: threads.source,
     heapLimitBytes: heap.value,
     heapSource: heap.source,
+    spinMs: p?.spinMs ?? 0,
     details: [threads.detail, heap.detail],
     cpus: s.cpus,
     memoryBytes: s.memoryBytes,

@@ -4,13 +4,11 @@
 // Knows the jobs by importing every kernel family (kernels/index.ts).
 import { type MessagePort, workerData } from "node:worker_threads";
 import { setFlagsFromString } from "node:v8";
-import { ACTIVE, CTL_INTS, BOOTFAIL, CLOSED, ERROR, GATE, NEXT, READY, GEN, BOOTED, SEQ, STOP } from "./threads/control";
+import { ACTIVE, CTL_INTS, BOOTFAIL, CLOSED, ERROR, GATE, NEXT, READY, GEN, BOOTED, SEQ, STOP, waitWhile } from "./threads/control";
 import { makeCtx, type ThreadCtx } from "./threads/context";
 import { runTasks } from "./threads/job";
 import { RELAXED_FLAG, instantiate, relaxedNeedsFlag, type WasmMemory, type WasmModule } from "./wasm-loader";
 import "./kernels"; // declares every job
-
-const SPIN = 20_000; // busy-wait iterations (~tens of microseconds) before sleeping in Atomics.wait
 
 interface Data {
   memory: WasmMemory;
@@ -19,6 +17,8 @@ interface Data {
   id: number;
   gen: number;
   seq: number;
+  /** How long to busy-wait for the next job before sleeping (see waitWhile). */
+  spinMs: number;
   port: MessagePort;
 }
 
@@ -48,11 +48,8 @@ function main(): void {
   let seen = data.seq;
   for (;;) {
     // wait for the next job
-    let seq = Atomics.load(ctl, SEQ);
-    for (let spins = 0; seq === seen; spins++) {
-      if (spins > SPIN) Atomics.wait(ctl, SEQ, seen);
-      seq = Atomics.load(ctl, SEQ);
-    }
+    waitWhile(ctl, SEQ, seen, data.spinMs);
+    const seq = Atomics.load(ctl, SEQ);
     seen = seq;
     if (Atomics.load(ctl, GEN + data.id) !== data.gen) return; // stopped (ThreadPool.close)
     if (data.id > Atomics.load(ctl, ACTIVE)) {

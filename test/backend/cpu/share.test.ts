@@ -30,6 +30,7 @@ function fakeRoot(name: string, files: Record<string, string>): string {
 interface Info {
   threads: number;
   threadsSource: string;
+  spinMs: number;
   heapLimitBytes: number;
   heapSource: string;
   details: string[];
@@ -187,6 +188,21 @@ describe("GRADWORK_THREADS", () => {
     const { info } = childInfo({ GRADWORK_THREADS: "2", GRADWORK_CGROUP_ROOT: dir, GRADWORK_PROC_CGROUP: join(dir, "self.cgroup") });
     expect(info.threads).toBe(2);
     expect(info.threadsSource).toBe("GRADWORK_THREADS");
+  });
+});
+
+describe("GRADWORK_SPIN_MS", () => {
+  it("sets how long waiting threads busy-wait; a bad value warns and keeps the default of 2 ms", () => {
+    expect(childInfo({ GRADWORK_SPIN_MS: "" }).info.spinMs).toBe(2);
+    expect(childInfo({ GRADWORK_SPIN_MS: "0.5" }).info.spinMs).toBe(0.5);
+    const zero = childInfo({ GRADWORK_SPIN_MS: "0", GRADWORK_THREADS: "2" });
+    expect(zero.info.spinMs).toBe(0);
+    expect(zero.info.ok, "kernels still right with no spin").toBe(true);
+    for (const bad of ["soon", "-1", "5000"]) {
+      const { info, stderr } = childInfo({ GRADWORK_SPIN_MS: bad });
+      expect(info.spinMs).toBe(2);
+      expect(stderr).toContain(`GRADWORK_SPIN_MS="${bad}" is not a number of milliseconds between 0 and 1000; using 2`);
+    }
   });
 });
 

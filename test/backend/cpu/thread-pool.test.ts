@@ -9,6 +9,7 @@ import { __failJobForTests, cpuBackend, getNumThreads, setNumThreads } from "../
 import { loadKernels } from "../../../lib/backend/cpu/wasm-loader";
 import { ThreadPool } from "../../../lib/backend/cpu/threads/thread-pool";
 import { failJob } from "../../../lib/backend/cpu/threads/job";
+import { waitWhile } from "../../../lib/backend/cpu/threads/control";
 import { sweepIntervalBytes } from "../../../lib/backend/cpu/memory/heap";
 import { expectClose, expectIdentical, randomArray } from "./helpers";
 
@@ -50,7 +51,8 @@ describe("cpu backend thread pool", () => {
 
   it("gives the same results whether a worker is awake, waking up or asleep when a job starts", () => {
     // the main thread closes the gate of a worker that has not woken up yet and runs its tasks
-    // itself; gaps of 0 to ~1 ms between jobs hit every phase of the workers' spin-then-sleep
+    // itself; gaps of 0 to ~3.3 ms between jobs hit every phase of the workers' spin (2 ms by
+    // default, GRADWORK_SPIN_MS) and sleep
     setNumThreads(3);
     const g = gemm(64, 120, 400, 5);
     cpuBackend.matmul(g);
@@ -60,7 +62,7 @@ describe("cpu backend thread pool", () => {
       while (performance.now() < until);
     };
     for (let i = 0; i < 300; i++) {
-      spin((i * 37) % 1100);
+      spin((i * 113) % 3300);
       g.out.fill(NaN);
       cpuBackend.matmul(g);
       expectIdentical(g.out, first, `job ${i}`);
@@ -217,5 +219,59 @@ describe("a put-off heap sweep and the jobs that hide it", () => {
     } finally {
       pool.close();
     }
+  });
+});
+
+describe("waiting threads busy-wait, then sleep (GRADWORK_SPIN_MS)", () => {
+  const kernels = loadKernels();
+  if (typeof kernels === "string") throw new Error(kernels);
+  const heap = { value: 64 * 2 ** 20, source: "test", detail: "a test pool" };
+  /** CPU time (ms) this process uses over `ms` of wall time while the test's thread sleeps. */
+  const idleCpu = async (ms: number): Promise<number> => {
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, ms));
+    const d = process.cpuUsage(before);
+    return (d.user + d.system) / 1000;
+  };
+
+  it("a worker waits for the next job on its core for spinMs, then sleeps", async () => {
+    const spinning = new ThreadPool(kernels, 2, heap, 2000);
+    const sleepy = new ThreadPool(kernels, 2, heap, 5);
+    try {
+      const spin = { thread: 99, spinUs: 20 };
+      for (const pool of [spinning, sleepy]) for (let i = 0; i < 20; i++) pool.run(failJob, spin, { tasks: 8 });
+      // the sleepy pool's worker stopped within 5 ms; the spinning pool's keeps a core busy
+      const busy = await idleCpu(500);
+      expect(busy, "a worker spinning up to 2 s uses CPU while idle").toBeGreaterThan(150);
+      spinning.close();
+      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 20; i++) sleepy.run(failJob, spin, { tasks: 8 });
+      const idle = await idleCpu(500);
+      expect(idle, "a worker spinning up to 5 ms sleeps after it").toBeLessThan(100);
+    } finally {
+      spinning.close();
+      sleepy.close();
+    }
+  });
+
+  it("waitWhile returns when the slot changes: at once, after the spin, and (with slices) without a notify", async () => {
+    const sab = new SharedArrayBuffer(16), ctl = new Int32Array(sab);
+    ctl[0] = 7;
+    waitWhile(ctl, 0, 6, 1000); // not the value: returns at once (a spin of 1 s would time the test out)
+    const { Worker } = await import("node:worker_threads");
+    const later = (notify: boolean) => new Worker(
+      `const { workerData: sab } = require("node:worker_threads"); const c = new Int32Array(sab);
+       setTimeout(() => { Atomics.store(c, 0, 8); if (${notify}) Atomics.notify(c, 0); }, 100);`,
+      { eval: true, workerData: sab },
+    );
+    const w1 = later(true);
+    waitWhile(ctl, 0, 7, 0); // sleeps at once, woken by the notify
+    expect(ctl[0]).toBe(8);
+    await w1.terminate();
+    ctl[0] = 7;
+    const w2 = later(false);
+    waitWhile(ctl, 0, 7, 1, 10); // no notify: a 10 ms slice notices the change
+    expect(ctl[0]).toBe(8);
+    await w2.terminate();
   });
 });

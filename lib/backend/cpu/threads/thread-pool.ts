@@ -15,16 +15,14 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { ACTIVE, BOOTFAIL, CLOSED, ERROR, GATE, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP } from "./control";
+import { ACTIVE, BOOTFAIL, CLOSED, ERROR, GATE, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP, waitWhile } from "./control";
 import { type ThreadCtx, makeCtx, refreshViews } from "./context";
 import { type FieldSpecs, type Job, type JobValues, runTasks } from "./job";
 import { type CompiledKernels, MAX_PAGES, type WasmMemory, builtDir, instantiate, wasmApi } from "../wasm-loader";
 import { Heap, MAX_BYTES } from "../memory/heap";
 import { Arena } from "../memory/arena";
-import { type Sized, chooseHeapLimit, chooseThreads } from "../share";
+import { type Sized, chooseHeapLimit, chooseSpinMs, chooseThreads } from "../share";
 
-/** Busy-wait iterations before blocking in Atomics.wait (a few microseconds). */
-const SPIN = 2000;
 /** Put-off heap sweeps run while workers compute (see memory/heap.ts); GRADWORK_OVERLAP_SWEEPS=0 turns that off. */
 const OVERLAP_SWEEPS = process.env.GRADWORK_OVERLAP_SWEEPS !== "0";
 /** How long to wait for workers to boot before running single-threaded. */
@@ -69,6 +67,8 @@ export class ThreadPool {
     threads = chooseThreads(MAX_THREADS).value,
     /** The heap's soft limit and where it came from. */
     readonly heapLimit: Sized = chooseHeapLimit(MAX_BYTES),
+    /** How long a waiting thread busy-waits before it sleeps: workers for the next job, this thread for the workers' last tasks (see waitWhile). */
+    readonly spinMs: number = chooseSpinMs().value,
   ) {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`cpu backend: expected a thread count between 1 and ${MAX_THREADS}, got ${threads}`);
@@ -189,9 +189,7 @@ export class ThreadPool {
     const ctl = this.ctx.ctl, seq = Atomics.load(ctl, SEQ), inside = ~seq;
     for (let id = 1; id <= this.pending; id++) {
       if (Atomics.compareExchange(ctl, GATE + id, seq, CLOSED) !== inside) continue;
-      for (let spins = 0; Atomics.load(ctl, GATE + id) === inside; spins++) {
-        if (spins > SPIN) Atomics.wait(ctl, GATE + id, inside, 100);
-      }
+      waitWhile(ctl, GATE + id, inside, this.spinMs, 100);
     }
     this.pending = 0;
   }
@@ -218,7 +216,7 @@ export class ThreadPool {
       const gen = Atomics.add(ctl, GEN + id, 1) + 1;
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(file, {
-        workerData: { memory: this.memory, module: this.kernels.module, relaxed: this.kernels.relaxed, id, gen, seq: Atomics.load(ctl, SEQ), port: port2 },
+        workerData: { memory: this.memory, module: this.kernels.module, relaxed: this.kernels.relaxed, id, gen, seq: Atomics.load(ctl, SEQ), spinMs: this.spinMs, port: port2 },
         transferList: [port2],
         execArgv: [],
       });
