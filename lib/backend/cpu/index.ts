@@ -84,9 +84,9 @@ export interface CpuBackendInfo {
   /** Soft limit of the shared-memory tensor heap in bytes (0: off), and where it came from: "GRADWORK_HEAP_MB", "cgroup" or "machine". */
   heapLimitBytes: number;
   heapSource: string;
-  /** How long waiting threads busy-wait before they sleep, in ms (GRADWORK_SPIN_MS, default 2; 0 without a pool). */
+  /** How long waiting threads busy-wait before they sleep now, in ms (GRADWORK_SPIN_MS; by default 2, or 0 while other work waits for the CPUs; 0 without a pool). */
   spinMs: number;
-  /** The thread count and heap choices in words. */
+  /** The thread count, heap and spin choices in words. */
   details: string[];
   /** This process's share of the machine: CPUs and memory it may use (cgroup limits and CPU affinity). */
   cpus: number;
@@ -122,8 +122,8 @@ export function cpuBackendInfo(): CpuBackendInfo {
     threadsSource: threads.source,
     heapLimitBytes: heap.value,
     heapSource: heap.source,
-    spinMs: p?.spinMs ?? 0,
-    details: [threads.detail, heap.detail],
+    spinMs: p?.spinNow() ?? 0,
+    details: [threads.detail, heap.detail, ...(p ? [p.spin.detail] : [])],
     cpus: s.cpus,
     memoryBytes: s.memoryBytes,
     simd: p !== null,

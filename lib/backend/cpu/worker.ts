@@ -4,7 +4,7 @@
 // Knows the jobs by importing every kernel family (kernels/index.ts).
 import { type MessagePort, workerData } from "node:worker_threads";
 import { setFlagsFromString } from "node:v8";
-import { ACTIVE, CTL_INTS, BOOTFAIL, CLOSED, ERROR, GATE, NEXT, READY, GEN, BOOTED, SEQ, STOP, waitWhile } from "./threads/control";
+import { ACTIVE, CTL_INTS, BOOTFAIL, CLOSED, ERROR, GATE, NEXT, READY, GEN, BOOTED, SEQ, SPIN_US, STOP, waitWhile } from "./threads/control";
 import { makeCtx, type ThreadCtx } from "./threads/context";
 import { runTasks } from "./threads/job";
 import { RELAXED_FLAG, instantiate, relaxedNeedsFlag, type WasmMemory, type WasmModule } from "./wasm-loader";
@@ -17,8 +17,6 @@ interface Data {
   id: number;
   gen: number;
   seq: number;
-  /** How long to busy-wait for the next job before sleeping (see waitWhile). */
-  spinMs: number;
   port: MessagePort;
 }
 
@@ -48,7 +46,7 @@ function main(): void {
   let seen = data.seq;
   for (;;) {
     // wait for the next job
-    waitWhile(ctl, SEQ, seen, data.spinMs);
+    waitWhile(ctl, SEQ, seen, Atomics.load(ctl, SPIN_US) / 1000);
     const seq = Atomics.load(ctl, SEQ);
     seen = seq;
     if (Atomics.load(ctl, GEN + data.id) !== data.gen) return; // stopped (ThreadPool.close)

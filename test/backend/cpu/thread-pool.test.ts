@@ -1,6 +1,8 @@
 // The worker pool: many consecutive/interleaved jobs, errors inside kernels, thread-count
 // changes, and a script using the pool exits at once.
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { GemmArgs } from "../../../lib/backend/backend";
@@ -11,6 +13,7 @@ import { ThreadPool } from "../../../lib/backend/cpu/threads/thread-pool";
 import { failJob } from "../../../lib/backend/cpu/threads/job";
 import { waitWhile } from "../../../lib/backend/cpu/threads/control";
 import { sweepIntervalBytes } from "../../../lib/backend/cpu/memory/heap";
+import { cpuPressure, spinFor } from "../../../lib/backend/cpu/share";
 import { expectClose, expectIdentical, randomArray } from "./helpers";
 
 const root = resolve(__dirname, "../../..");
@@ -235,8 +238,9 @@ describe("waiting threads busy-wait, then sleep (GRADWORK_SPIN_MS)", () => {
   };
 
   it("a worker waits for the next job on its core for spinMs, then sleeps", async () => {
-    const spinning = new ThreadPool(kernels, 2, heap, 2000);
-    const sleepy = new ThreadPool(kernels, 2, heap, 5);
+    const fixed = (ms: number) => ({ value: ms, auto: false, source: "test", detail: `${ms} ms` });
+    const spinning = new ThreadPool(kernels, 2, heap, fixed(2000));
+    const sleepy = new ThreadPool(kernels, 2, heap, fixed(5));
     try {
       const spin = { thread: 99, spinUs: 20 };
       for (const pool of [spinning, sleepy]) for (let i = 0; i < 20; i++) pool.run(failJob, spin, { tasks: 8 });
@@ -251,6 +255,47 @@ describe("waiting threads busy-wait, then sleep (GRADWORK_SPIN_MS)", () => {
     } finally {
       spinning.close();
       sleepy.close();
+    }
+  });
+
+  it("by default, spins only while the machine is not busy: none while other work waits for the CPUs", async () => {
+    const pool = new ThreadPool(kernels, 2, heap, { value: 2000, auto: true, source: "test", detail: "auto" });
+    try {
+      let pressure = { waitingPercent: 38, load1: 2.9, cpus: 2 };
+      pool.pressureProbe = () => pressure;
+      const spin = { thread: 99, spinUs: 20 };
+      for (let i = 0; i < 20; i++) pool.run(failJob, spin, { tasks: 8 });
+      expect(pool.spinNow(), "another busy process: no spin").toBe(0);
+      expect(await idleCpu(500), "so the worker sleeps at once").toBeLessThan(100);
+      pressure = { waitingPercent: 2, load1: 1.9, cpus: 2 };
+      (pool as unknown as { spinCheckAt: number }).spinCheckAt = -Infinity; // (it looks once a second)
+      for (let i = 0; i < 20; i++) pool.run(failJob, spin, { tasks: 8 });
+      expect(pool.spinNow(), "only our own threads: the full spin").toBe(2000);
+      expect(await idleCpu(500), "and the worker spins for the next job").toBeGreaterThan(150);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it("spinFor: no spin while tasks wait for a CPU >10 % of the time (PSI), or without PSI, while the load exceeds the CPUs by a half", () => {
+    expect(spinFor(2, { waitingPercent: 2, load1: 9, cpus: 2 })).toBe(2);
+    expect(spinFor(2, { waitingPercent: 10.5, load1: 0, cpus: 2 })).toBe(0);
+    expect(spinFor(2, { waitingPercent: null, load1: 2.5, cpus: 2 })).toBe(2);
+    expect(spinFor(2, { waitingPercent: null, load1: 2.51, cpus: 2 })).toBe(0);
+    expect(spinFor(2, { waitingPercent: null, load1: 40, cpus: 64 })).toBe(2);
+  });
+
+  it("cpuPressure reads PSI when the file is there, null when not", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gw-psi-"));
+    try {
+      writeFileSync(join(dir, "cpu"), "some avg10=12.63 avg60=18.19 avg300=9.23 total=2371426743\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+      const p = cpuPressure(join(dir, "cpu"));
+      expect(p.waitingPercent).toBe(12.63);
+      expect(p.cpus).toBeGreaterThanOrEqual(1);
+      expect(Number.isFinite(p.load1)).toBe(true);
+      expect(cpuPressure(join(dir, "missing")).waitingPercent).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

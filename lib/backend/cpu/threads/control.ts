@@ -31,6 +31,8 @@ export const JOB = 11;
  * sleeps on this slot, not on SEQ, until the count rises again (see thread-pool.ts).
  */
 export const ACTIVE = 12;
+/** How long workers busy-wait for the next job, in microseconds (the main thread sets it, see ThreadPool.updateSpin). */
+export const SPIN_US = 13;
 /** GEN + id: generation of the live worker with that id; a worker whose generation is stale exits. */
 export const GEN = 16;
 /** Most threads the pool runs (main thread included). */

@@ -15,13 +15,13 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "node:worker_threads";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { ACTIVE, BOOTFAIL, CLOSED, ERROR, GATE, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, STOP, waitWhile } from "./control";
+import { ACTIVE, BOOTFAIL, CLOSED, ERROR, GATE, JOB, KIND, MAX_THREADS, NEXT, NTASKS, READY, GEN, BOOTED, SCRATCH, SCRATCH_BYTES, SEQ, SPIN_US, STOP, waitWhile } from "./control";
 import { type ThreadCtx, makeCtx, refreshViews } from "./context";
 import { type FieldSpecs, type Job, type JobValues, runTasks } from "./job";
 import { type CompiledKernels, MAX_PAGES, type WasmMemory, builtDir, instantiate, wasmApi } from "../wasm-loader";
 import { Heap, MAX_BYTES } from "../memory/heap";
 import { Arena } from "../memory/arena";
-import { type Sized, chooseHeapLimit, chooseSpinMs, chooseThreads } from "../share";
+import { type CpuPressure, type Sized, type SpinPolicy, chooseHeapLimit, chooseSpin, chooseThreads, cpuPressure, spinFor } from "../share";
 
 /** Put-off heap sweeps run while workers compute (see memory/heap.ts); GRADWORK_OVERLAP_SWEEPS=0 turns that off. */
 const OVERLAP_SWEEPS = process.env.GRADWORK_OVERLAP_SWEEPS !== "0";
@@ -61,6 +61,11 @@ export class ThreadPool {
   /** Workers whose gates the current job opened (0 when idle): join() closes or waits for them. */
   private pending = 0;
   private bootFailed = false;
+  /** The spin in use (spin.value, or 0 while the machine is busy when spin.auto) and when to look again. */
+  private spinMs = 0;
+  private spinCheckAt = -Infinity;
+  /** How busy the machine is (replaced by tests). */
+  pressureProbe = (): CpuPressure => cpuPressure();
 
   constructor(
     readonly kernels: CompiledKernels,
@@ -68,7 +73,7 @@ export class ThreadPool {
     /** The heap's soft limit and where it came from. */
     readonly heapLimit: Sized = chooseHeapLimit(MAX_BYTES),
     /** How long a waiting thread busy-waits before it sleeps: workers for the next job, this thread for the workers' last tasks (see waitWhile). */
-    readonly spinMs: number = chooseSpinMs().value,
+    readonly spin: SpinPolicy = chooseSpin(),
   ) {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`cpu backend: expected a thread count between 1 and ${MAX_THREADS}, got ${threads}`);
@@ -148,6 +153,7 @@ export class ThreadPool {
     ctl[ERROR] = 0;
     refreshViews(this.ctx);
     if (nThreads > 1) {
+      this.updateSpin();
       this.pending = active;
       let seq = (ctl[SEQ] + 1) | 0;
       if (seq === CLOSED || ~seq === CLOSED) seq = 1; // (after 2^32 jobs) neither the open nor the inside mark may read as closed
@@ -168,6 +174,21 @@ export class ThreadPool {
     this.join();
     if (failure) throw failure;
     if (Atomics.load(ctl, ERROR)) throw this.collectWorkerError();
+  }
+
+  /** The spin in use now, in ms: spin.value, or 0 while other work waits for the CPUs (spin.auto, see spinFor). */
+  spinNow(): number {
+    this.updateSpin();
+    return this.spinMs;
+  }
+
+  /** Look at how busy the machine is at most once a second and tell the workers the spin to use. */
+  private updateSpin(): void {
+    const now = performance.now();
+    if (now < this.spinCheckAt) return;
+    this.spinCheckAt = now + 1000;
+    this.spinMs = this.spin.auto ? spinFor(this.spin.value, this.pressureProbe()) : this.spin.value;
+    Atomics.store(this.ctx.ctl, SPIN_US, Math.round(this.spinMs * 1000));
   }
 
   /**
@@ -216,7 +237,7 @@ export class ThreadPool {
       const gen = Atomics.add(ctl, GEN + id, 1) + 1;
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(file, {
-        workerData: { memory: this.memory, module: this.kernels.module, relaxed: this.kernels.relaxed, id, gen, seq: Atomics.load(ctl, SEQ), spinMs: this.spinMs, port: port2 },
+        workerData: { memory: this.memory, module: this.kernels.module, relaxed: this.kernels.relaxed, id, gen, seq: Atomics.load(ctl, SEQ), port: port2 },
         transferList: [port2],
         execArgv: [],
       });
