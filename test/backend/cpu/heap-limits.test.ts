@@ -127,8 +127,13 @@ describe("a training loop that never awaits", { timeout: 600_000 }, () => {
     const full = (x: Run) => x.stats.sweeps - x.stats.minorSweeps;
     if (!r.minorClears) {
       // Node 20: minor collections cannot find dead tensors, so the boundaries change nothing
-      expect(r.stats.sweeps).toBe(old.stats.sweeps);
-      expect(r.maxTensorBytes).toBe(old.maxTensorBytes);
+      // (heap.test.ts checks that stepBoundary() is a no-op there). The two runs still differ a
+      // little: V8's own collections can free a tensor a moment earlier in one of them (with a busy
+      // process beside them, 2 MiB apart at the peak once)
+      const both = JSON.stringify({ boundaries: { ...r.stats, max: r.maxTensorBytes }, old: { ...old.stats, max: old.maxTensorBytes } });
+      expect(Math.abs(r.stats.sweeps - old.stats.sweeps), both).toBeLessThanOrEqual(1);
+      expect(Math.abs(r.maxTensorBytes - old.maxTensorBytes), both).toBeLessThanOrEqual(8 * MiB);
+      expect(r.maxTensorBytes, both).toBeLessThanOrEqual(45 * MiB + FULL_SLACK_BYTES + 20 * MiB);
       return;
     }
     const detail = JSON.stringify({ boundaries: { ...r.stats, max: r.maxTensorBytes }, old: { ...old.stats, max: old.maxTensorBytes } });
