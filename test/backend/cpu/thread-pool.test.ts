@@ -236,20 +236,24 @@ describe("waiting threads busy-wait, then sleep (GRADWORK_SPIN_MS)", () => {
     const d = process.cpuUsage(before);
     return (d.user + d.system) / 1000;
   };
+  /** Run 20 short jobs (8 tasks of 20 µs each) on `pool`, so that its worker has just taken part. */
+  const runJobs = (pool: ThreadPool): void => {
+    for (let i = 0; i < 20; i++) pool.run(failJob, { thread: 99, spinUs: 20 }, { tasks: 8 });
+  };
 
   it("a worker waits for the next job on its core for spinMs, then sleeps", async () => {
     const fixed = (ms: number) => ({ value: ms, auto: false, source: "test", detail: `${ms} ms` });
     const spinning = new ThreadPool(kernels, 2, heap, fixed(2000));
     const sleepy = new ThreadPool(kernels, 2, heap, fixed(5));
     try {
-      const spin = { thread: 99, spinUs: 20 };
-      for (const pool of [spinning, sleepy]) for (let i = 0; i < 20; i++) pool.run(failJob, spin, { tasks: 8 });
+      runJobs(spinning);
+      runJobs(sleepy);
       // the sleepy pool's worker stopped within 5 ms; the spinning pool's keeps a core busy
       const busy = await idleCpu(500);
       expect(busy, "a worker spinning up to 2 s uses CPU while idle").toBeGreaterThan(150);
       spinning.close();
       await new Promise((r) => setTimeout(r, 50));
-      for (let i = 0; i < 20; i++) sleepy.run(failJob, spin, { tasks: 8 });
+      runJobs(sleepy);
       const idle = await idleCpu(500);
       expect(idle, "a worker spinning up to 5 ms sleeps after it").toBeLessThan(100);
     } finally {
@@ -263,13 +267,12 @@ describe("waiting threads busy-wait, then sleep (GRADWORK_SPIN_MS)", () => {
     try {
       let pressure = { waitingPercent: 38, load1: 2.9, cpus: 2 };
       pool.pressureProbe = () => pressure;
-      const spin = { thread: 99, spinUs: 20 };
-      for (let i = 0; i < 20; i++) pool.run(failJob, spin, { tasks: 8 });
+      runJobs(pool);
       expect(pool.spinNow(), "another busy process: no spin").toBe(0);
       expect(await idleCpu(500), "so the worker sleeps at once").toBeLessThan(100);
       pressure = { waitingPercent: 2, load1: 1.9, cpus: 2 };
       (pool as unknown as { spinCheckAt: number }).spinCheckAt = -Infinity; // (it looks once a second)
-      for (let i = 0; i < 20; i++) pool.run(failJob, spin, { tasks: 8 });
+      runJobs(pool);
       expect(pool.spinNow(), "only our own threads: the full spin").toBe(2000);
       expect(await idleCpu(500), "and the worker spins for the next job").toBeGreaterThan(150);
     } finally {

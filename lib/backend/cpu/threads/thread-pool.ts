@@ -85,6 +85,7 @@ export class ThreadPool {
     this.ctx = makeCtx(0, this.memory, instantiate(kernels.module, this.memory));
     this.threads = threads;
     this.ctx.ctl[ACTIVE] = threads - 1;
+    if (!spin.auto) this.setSpin(spin.value);
   }
 
   /**
@@ -182,13 +183,18 @@ export class ThreadPool {
     return this.spinMs;
   }
 
-  /** Look at how busy the machine is at most once a second and tell the workers the spin to use. */
+  /** With an automatic spin, look at how busy the machine is at most once a second and set the spin to use. */
   private updateSpin(): void {
     const now = performance.now();
-    if (now < this.spinCheckAt) return;
+    if (!this.spin.auto || now < this.spinCheckAt) return;
     this.spinCheckAt = now + 1000;
-    this.spinMs = this.spin.auto ? spinFor(this.spin.value, this.pressureProbe()) : this.spin.value;
-    Atomics.store(this.ctx.ctl, SPIN_US, Math.round(this.spinMs * 1000));
+    this.setSpin(spinFor(this.spin.value, this.pressureProbe()));
+  }
+
+  /** The spin this thread uses at joins, and (through the control block) the workers for the next job. */
+  private setSpin(ms: number): void {
+    this.spinMs = ms;
+    Atomics.store(this.ctx.ctl, SPIN_US, Math.round(ms * 1000));
   }
 
   /**
